@@ -1,0 +1,10 @@
+//! registry-edge: the registry.k8s.io redirector as an edge worker.
+//!
+//! The pure core (range lookup, request parsing, the redirect decision) is
+//! plain Rust, tested natively; the worker adapter exists only on wasm32.
+
+pub mod cloud;
+pub mod ranges;
+pub mod trie;
+
+pub use ranges::{lookup, Cloud, Location};

@@ -1,0 +1,103 @@
+//! Which cloud and region an address belongs to, answered from tables that
+//! build.rs compiled from the providers' published ranges. Nothing here
+//! parses, allocates or initialises at run time.
+
+pub use crate::cloud::Cloud;
+use crate::trie::Trie;
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// A cloud region, as named by its provider (`GLOBAL` for AWS's global
+/// prefixes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Location {
+    pub cloud: Cloud,
+    pub region: &'static str,
+}
+
+/// Where one provider's data came from, and what was kept of it.
+#[derive(Debug)]
+pub struct Provenance {
+    pub cloud: Cloud,
+    /// File name in the ranges directory at build time.
+    pub file: &'static str,
+    /// Where the provider publishes it.
+    pub url: &'static str,
+    /// syncToken (AWS, GCP) or changeNumber (Azure).
+    pub sync_token: &'static str,
+    /// createDate (AWS) or creationTime (GCP); empty for Azure.
+    pub created: &'static str,
+    /// Entries in the file, before dedupe and exclusion.
+    pub published_entries: u32,
+    /// Entries dropped because of `exclude_regions`.
+    pub excluded_entries: u32,
+    pub exclude_regions: &'static [&'static str],
+    /// Distinct (prefix, region) pairs kept.
+    pub v4_prefixes: u32,
+    pub v6_prefixes: u32,
+}
+
+mod tables {
+    use super::{Cloud, Location, Provenance};
+    include!(concat!(env!("OUT_DIR"), "/range_tables.rs"));
+}
+
+/// Data provenance of every provider compiled into the tables.
+pub use tables::PROVIDERS;
+
+static V4: Trie<'static> = Trie {
+    bits: &tables::V4_BITS,
+    ranks: &tables::V4_RANKS,
+    entries: &tables::V4_ENTRIES,
+};
+
+static V6: Trie<'static> = Trie {
+    bits: &tables::V6_BITS,
+    ranks: &tables::V6_RANKS,
+    entries: &tables::V6_ENTRIES,
+};
+
+/// The location of the longest published prefix containing `ip`.
+#[inline]
+pub fn lookup(ip: IpAddr) -> Option<Location> {
+    match ip {
+        IpAddr::V4(v4) => lookup_v4(v4),
+        IpAddr::V6(v6) => lookup_v6(v6),
+    }
+}
+
+#[inline]
+pub fn lookup_v4(ip: Ipv4Addr) -> Option<Location> {
+    location(V4.lookup(u32::from(ip)))
+}
+
+/// IPv4-mapped addresses (`::ffff:a.b.c.d`) are looked up as IPv4.
+#[inline]
+pub fn lookup_v6(ip: Ipv6Addr) -> Option<Location> {
+    match ip.to_ipv4_mapped() {
+        Some(v4) => lookup_v4(v4),
+        None => location(V6.lookup(u128::from(ip))),
+    }
+}
+
+#[inline]
+fn location(number: u16) -> Option<Location> {
+    let index = usize::from(number).checked_sub(1)?;
+    tables::LOCATIONS.get(index).copied()
+}
+
+/// Every location in the tables with the number of IPv4 and IPv6 prefixes
+/// that answer it.
+pub fn locations() -> impl Iterator<Item = (Location, u32, u32)> {
+    tables::LOCATIONS
+        .iter()
+        .zip(tables::LOCATION_PREFIXES.iter())
+        .map(|(location, (v4, v6))| (*location, *v4, *v6))
+}
+
+/// Bytes of the baked tables (both tries and the location list).
+pub fn table_bytes() -> usize {
+    V4.size_bytes()
+        + V6.size_bytes()
+        + core::mem::size_of_val(&tables::LOCATIONS)
+        + core::mem::size_of_val(&tables::LOCATION_PREFIXES)
+}
