@@ -1,1 +1,115 @@
-fn main() {}
+//! `make bench`: median lookup time over a fixed, seeded mix of 200,000 IPv4
+//! and 200,000 IPv6 addresses (half uniformly random, half inside published
+//! prefixes), and the size of the baked tables. Prints one `name value`
+//! line per figure. The same address mix is written to target/bench/ for
+//! the wasm32 harness (benches/wasm/lookup.mjs) so both measure the same.
+
+#[allow(dead_code)]
+#[path = "../src/tablegen/mod.rs"]
+mod tablegen;
+
+use registry_edge::ranges;
+use std::hint::black_box;
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::path::Path;
+use std::time::Instant;
+
+const PER_FAMILY: usize = 200_000;
+const ROUNDS: usize = 31;
+
+/// splitmix64, seeded: the mix is identical on every run and machine.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn next_u128(&mut self) -> u128 {
+        (u128::from(self.next()) << 64) | u128::from(self.next())
+    }
+}
+
+fn address_mix(
+    width: u32,
+    prefixes: &[(tablegen::resolve::Prefix, u16)],
+    rng: &mut Rng,
+) -> Vec<u128> {
+    let family_mask = if width == 32 {
+        u128::from(u32::MAX)
+    } else {
+        u128::MAX
+    };
+    (0..PER_FAMILY)
+        .map(|i| {
+            if i % 2 == 0 {
+                rng.next_u128() & family_mask
+            } else {
+                let (p, _) = prefixes[(rng.next() % prefixes.len() as u64) as usize];
+                let host_bits = width - u32::from(p.len);
+                let host = if host_bits == 0 {
+                    0
+                } else {
+                    rng.next_u128() >> (128 - host_bits)
+                };
+                p.addr | host
+            }
+        })
+        .collect()
+}
+
+/// Median nanoseconds per call of `lookup` over `inputs`.
+fn median_ns<T: Copy>(inputs: &[T], lookup: impl Fn(T) -> bool) -> f64 {
+    let mut samples: Vec<f64> = (0..ROUNDS)
+        .map(|_| {
+            let start = Instant::now();
+            let mut hits = 0usize;
+            for &input in inputs {
+                hits += usize::from(lookup(black_box(input)));
+            }
+            black_box(hits);
+            start.elapsed().as_nanos() as f64 / inputs.len() as f64
+        })
+        .collect();
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let data_dir = tablegen::data_dir(root, option_env!("RANGES_DIR"));
+    let (_, providers) = tablegen::load(&root.join("ranges/sources.json"), &data_dir)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let resolved = tablegen::resolve::resolve(&providers).unwrap();
+    let mut rng = Rng(0x00c0_ffee);
+    let v4: Vec<Ipv4Addr> = address_mix(32, &resolved.v4, &mut rng)
+        .into_iter()
+        .map(|a| Ipv4Addr::from(a as u32))
+        .collect();
+    let v6: Vec<Ipv6Addr> = address_mix(128, &resolved.v6, &mut rng)
+        .into_iter()
+        .map(Ipv6Addr::from)
+        .collect();
+
+    let out = root.join("target/bench");
+    std::fs::create_dir_all(&out).unwrap();
+    let v4_bytes: Vec<u8> = v4
+        .iter()
+        .flat_map(|a| u32::from(*a).to_le_bytes())
+        .collect();
+    let v6_bytes: Vec<u8> = v6.iter().flat_map(|a| a.octets()).collect();
+    std::fs::write(out.join("addresses-v4.bin"), v4_bytes).unwrap();
+    std::fs::write(out.join("addresses-v6.bin"), v6_bytes).unwrap();
+
+    println!(
+        "lookup_v4_ns {:.2}",
+        median_ns(&v4, |a| ranges::lookup_v4(a).is_some())
+    );
+    println!(
+        "lookup_v6_ns {:.2}",
+        median_ns(&v6, |a| ranges::lookup_v6(a).is_some())
+    );
+    println!("table_bytes {}", ranges::table_bytes());
+}

@@ -44,45 +44,83 @@ mod tables {
 /// Data provenance of every provider compiled into the tables.
 pub use tables::PROVIDERS;
 
-static V4: Trie<'static> = Trie {
-    bits: &tables::V4_BITS,
-    ranks: &tables::V4_RANKS,
-    entries: &tables::V4_ENTRIES,
+/// A lookup structure: one trie per address family and the locations their
+/// entries number. [`TABLES`] is the one compiled from the provider data;
+/// tests build small ones from fixtures with the same compiler.
+#[derive(Clone, Copy, Debug)]
+pub struct RangeTables<'a> {
+    pub v4: Trie<'a>,
+    pub v6: Trie<'a>,
+    /// Entry `n` of a trie means `locations[n - 1]`; 0 means no match.
+    pub locations: &'a [Location],
+}
+
+/// The tables baked in at build time.
+pub static TABLES: RangeTables<'static> = RangeTables {
+    v4: Trie {
+        bits: &tables::V4_BITS,
+        ranks: &tables::V4_RANKS,
+        entries: &tables::V4_ENTRIES,
+    },
+    v6: Trie {
+        bits: &tables::V6_BITS,
+        ranks: &tables::V6_RANKS,
+        entries: &tables::V6_ENTRIES,
+    },
+    locations: &tables::LOCATIONS,
 };
 
-static V6: Trie<'static> = Trie {
-    bits: &tables::V6_BITS,
-    ranks: &tables::V6_RANKS,
-    entries: &tables::V6_ENTRIES,
-};
+impl RangeTables<'_> {
+    /// The location of the longest published prefix containing `ip`.
+    #[inline]
+    pub fn lookup(&self, ip: IpAddr) -> Option<Location> {
+        match ip {
+            IpAddr::V4(v4) => self.lookup_v4(v4),
+            IpAddr::V6(v6) => self.lookup_v6(v6),
+        }
+    }
+
+    #[inline]
+    pub fn lookup_v4(&self, ip: Ipv4Addr) -> Option<Location> {
+        self.location(self.v4.lookup(u32::from(ip)))
+    }
+
+    /// IPv4-mapped addresses (`::ffff:a.b.c.d`) are looked up as IPv4.
+    #[inline]
+    pub fn lookup_v6(&self, ip: Ipv6Addr) -> Option<Location> {
+        match ip.to_ipv4_mapped() {
+            Some(v4) => self.lookup_v4(v4),
+            None => self.location(self.v6.lookup(u128::from(ip))),
+        }
+    }
+
+    #[inline]
+    fn location(&self, number: u16) -> Option<Location> {
+        let index = usize::from(number).checked_sub(1)?;
+        self.locations.get(index).copied()
+    }
+
+    /// Bytes of both tries and the location list.
+    pub fn size_bytes(&self) -> usize {
+        self.v4.size_bytes() + self.v6.size_bytes() + core::mem::size_of_val(self.locations)
+    }
+}
 
 /// The location of the longest published prefix containing `ip`.
 #[inline]
 pub fn lookup(ip: IpAddr) -> Option<Location> {
-    match ip {
-        IpAddr::V4(v4) => lookup_v4(v4),
-        IpAddr::V6(v6) => lookup_v6(v6),
-    }
+    TABLES.lookup(ip)
 }
 
 #[inline]
 pub fn lookup_v4(ip: Ipv4Addr) -> Option<Location> {
-    location(V4.lookup(u32::from(ip)))
+    TABLES.lookup_v4(ip)
 }
 
 /// IPv4-mapped addresses (`::ffff:a.b.c.d`) are looked up as IPv4.
 #[inline]
 pub fn lookup_v6(ip: Ipv6Addr) -> Option<Location> {
-    match ip.to_ipv4_mapped() {
-        Some(v4) => lookup_v4(v4),
-        None => location(V6.lookup(u128::from(ip))),
-    }
-}
-
-#[inline]
-fn location(number: u16) -> Option<Location> {
-    let index = usize::from(number).checked_sub(1)?;
-    tables::LOCATIONS.get(index).copied()
+    TABLES.lookup_v6(ip)
 }
 
 /// Every location in the tables with the number of IPv4 and IPv6 prefixes
@@ -96,8 +134,5 @@ pub fn locations() -> impl Iterator<Item = (Location, u32, u32)> {
 
 /// Bytes of the baked tables (both tries and the location list).
 pub fn table_bytes() -> usize {
-    V4.size_bytes()
-        + V6.size_bytes()
-        + core::mem::size_of_val(&tables::LOCATIONS)
-        + core::mem::size_of_val(&tables::LOCATION_PREFIXES)
+    TABLES.size_bytes() + core::mem::size_of_val(&tables::LOCATION_PREFIXES)
 }

@@ -54,18 +54,22 @@ pub struct Resolved {
     pub conflicts: Vec<Conflict>,
 }
 
-/// Precedence of one claim on a prefix (smaller wins).
-fn precedence(provider_index: usize, region: &str) -> (bool, usize, String) {
+/// Precedence of one claim on a prefix (smaller wins): GLOBAL last, then
+/// provider order, then region name.
+type Precedence = (bool, usize, String);
+
+fn precedence(provider_index: usize, region: &str) -> Precedence {
     (region == "GLOBAL", provider_index, region.to_string())
 }
 
 pub fn resolve(providers: &[ProviderData]) -> Result<Resolved, String> {
     // Every claim on each distinct prefix, best first after sorting.
-    let mut claims: BTreeMap<IpNet, Vec<((bool, usize, String), Cloud)>> = BTreeMap::new();
+    let mut claims: BTreeMap<IpNet, Vec<(Precedence, Cloud)>> = BTreeMap::new();
     for (index, provider) in providers.iter().enumerate() {
         for e in &provider.entries {
+            // Keyed by the masked prefix: 10.0.0.9/24 is 10.0.0.0/24.
             claims
-                .entry(e.net)
+                .entry(e.net.trunc())
                 .or_default()
                 .push((precedence(index, &e.region), e.cloud));
         }

@@ -1,0 +1,146 @@
+//! `ranges-refresh --from`: validates, diffs per region, replaces; and
+//! leaves everything untouched when any file is malformed.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn aws(prefixes: &[(&str, &str)], token: &str) -> String {
+    let list: Vec<String> = prefixes
+        .iter()
+        .map(|(p, r)| format!(r#"{{"ip_prefix": "{p}", "region": "{r}", "service": "AMAZON"}}"#))
+        .collect();
+    format!(
+        r#"{{"syncToken": "{token}", "createDate": "2026-11-01-00-00-00", "prefixes": [{}], "ipv6_prefixes": []}}"#,
+        list.join(",")
+    )
+}
+
+const GCP: &str = r#"{"syncToken": "5", "creationTime": "2026-11-01T00:00:00", "prefixes": [{"ipv4Prefix": "34.1.208.0/20", "scope": "africa-south1"}]}"#;
+const AZURE: &str = r#"{"changeNumber": 3, "values": [{"name": "AzureCloud.eastus", "properties": {"region": "eastus", "addressPrefixes": ["20.0.0.0/16"]}}]}"#;
+
+fn fixture_dir(name: &str, aws_text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ranges-refresh-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("aws-ip-ranges.json"), aws_text).unwrap();
+    std::fs::write(dir.join("gcp-cloud.json"), GCP).unwrap();
+    std::fs::write(dir.join("azure-service-tags.json"), AZURE).unwrap();
+    dir
+}
+
+fn refresh(from: &Path, dir: &Path) -> Output {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sources.json");
+    Command::new(env!("CARGO_BIN_EXE_ranges-refresh"))
+        .arg("--from")
+        .arg(from)
+        .arg("--dir")
+        .arg(dir)
+        .arg("--manifest")
+        .arg(manifest)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn copies_validates_and_prints_the_per_region_diff() {
+    let current = fixture_dir(
+        "current",
+        &aws(
+            &[
+                ("10.0.0.0/24", "us-east-1"),
+                ("10.0.1.0/24", "us-east-1"),
+                ("10.9.0.0/16", "eu-west-3"),
+            ],
+            "1",
+        ),
+    );
+    let next = fixture_dir(
+        "next",
+        &aws(
+            &[
+                ("10.0.0.0/24", "us-east-1"),
+                ("10.0.2.0/24", "us-east-1"),
+                ("10.9.0.0/16", "eu-west-3"),
+                ("10.7.0.0/16", "ap-south-2"),
+                // Excluded by ranges/sources.json (not open yet).
+                ("10.8.0.0/16", "us-south-1"),
+            ],
+            "2",
+        ),
+    );
+    let out = refresh(&next, &current);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("AWS: aws-ip-ranges.json sync token 1 -> 2"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("AWS us-east-1: +1 -1\n  + 10.0.2.0/24\n  - 10.0.1.0/24\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("AWS ap-south-2: +1 -0\n  + 10.7.0.0/16\n"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("eu-west-3"),
+        "unchanged regions are not listed: {stdout}"
+    );
+    assert!(
+        !stdout.contains("us-south-1"),
+        "excluded regions are not listed: {stdout}"
+    );
+    assert!(
+        stdout.contains("AWS: 2 prefixes added, 1 removed"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("GCP: 0 prefixes added, 0 removed"),
+        "{stdout}"
+    );
+    let replaced = std::fs::read_to_string(current.join("aws-ip-ranges.json")).unwrap();
+    assert!(replaced.contains("10.7.0.0/16"));
+
+    // Into an empty directory: everything is new.
+    let empty = std::env::temp_dir().join(format!("ranges-refresh-{}-empty", std::process::id()));
+    let _ = std::fs::remove_dir_all(&empty);
+    let out = refresh(&next, &empty);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(stdout.contains("sync token none -> 2"), "{stdout}");
+    assert!(
+        stdout.contains("Azure eastus: +1 -0\n  + 20.0.0.0/16"),
+        "{stdout}"
+    );
+    for dir in [current, next, empty] {
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
+
+#[test]
+fn a_malformed_file_replaces_nothing() {
+    let current = fixture_dir("keep", &aws(&[("10.0.0.0/24", "us-east-1")], "1"));
+    let before = std::fs::read_to_string(current.join("aws-ip-ranges.json")).unwrap();
+    let bad = fixture_dir("bad", &aws(&[("10.0.0.0/24", "us-east-1")], "2"));
+    std::fs::write(bad.join("azure-service-tags.json"), r#"{"changeNumber": 4, "values": [{"name": "AzureCloud.x", "properties": {"region": "x", "addressPrefixes": ["nope"]}}]}"#).unwrap();
+    let out = refresh(&bad, &current);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("azure-service-tags.json")
+            && stderr.contains("\"nope\" is not an IP prefix"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(current.join("aws-ip-ranges.json")).unwrap(),
+        before
+    );
+    for dir in [current, bad] {
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
