@@ -4,7 +4,15 @@
 //! plain Rust, tested natively; the worker adapter exists only on wasm32.
 
 pub mod cloud;
+pub mod config;
+pub mod decision;
+pub mod existence_cache;
+pub mod oci;
 pub mod ranges;
+pub mod request;
 pub mod trie;
 
 pub use ranges::{lookup, Cloud, Location};
+
+#[cfg(target_arch = "wasm32")]
+mod worker;

@@ -58,13 +58,11 @@ pub struct RangeTables<'a> {
 /// The tables baked in at build time.
 pub static TABLES: RangeTables<'static> = RangeTables {
     v4: Trie {
-        bits: &tables::V4_BITS,
-        ranks: &tables::V4_RANKS,
+        words: &tables::V4_WORDS,
         entries: &tables::V4_ENTRIES,
     },
     v6: Trie {
-        bits: &tables::V6_BITS,
-        ranks: &tables::V6_RANKS,
+        words: &tables::V6_WORDS,
         entries: &tables::V6_ENTRIES,
     },
     locations: &tables::LOCATIONS,

@@ -8,12 +8,16 @@
 //!   a handful of steps.
 //! - A node of stride `s` is a row of `2^s` slots. Consecutive slots holding
 //!   the same answer form a run; the node stores only a bitmap with a 1 at
-//!   each run start (`bits`, one u64 per 64 slots) and one entry per run.
-//!   `ranks[w]` is the number of runs that start before bitmap word `w`
-//!   across the whole table, so the entry of slot `i` in word `w` is
-//!   `entries[ranks[w] + popcount(bits[w] & mask_up_to(i)) - 1]` (the
+//!   each run start (64 slots per word) and one entry per run. Each word
+//!   also holds its rank: the number of runs that start before it across
+//!   the whole table, so the entry of slot `i` in word `w` is
+//!   `entries[rank(w) + popcount(bits(w) & mask_up_to(i)) - 1]` (the
 //!   Poptrie "leafvec" idea). This keeps the 2^16-slot root at ~12 KB and a
 //!   child at 48 bytes plus its runs, instead of 128 KB and 512 bytes.
+//! - A word is `[bits low 32, bits high 32, rank]`: the rank sits in the
+//!   same cache line as its bitmap, and the array has no long zero runs,
+//!   which the wasm data section would otherwise split into many segments
+//!   that compress badly.
 //! - An entry is either a location number (0 = no match, n = the n-th
 //!   location of the table) or, with [`CHILD`] set, the index of a child
 //!   node. Children are stored after the root, [`CHILD_WORDS`] words each.
@@ -38,10 +42,13 @@ pub const NO_MATCH: u16 = 0;
 /// A borrowed view of one compiled trie (one address family).
 #[derive(Clone, Copy, Debug)]
 pub struct Trie<'a> {
-    pub bits: &'a [u64],
-    pub ranks: &'a [u32],
+    /// `[bits low, bits high, rank]` per bitmap word.
+    pub words: &'a [Word],
     pub entries: &'a [u16],
 }
+
+/// One bitmap word and its rank (see the module documentation).
+pub type Word = [u32; 3];
 
 /// An address as a fixed-width big-endian bit string.
 pub trait Key: Copy {
@@ -85,9 +92,10 @@ impl Trie<'_> {
         let mut stride = ROOT_STRIDE;
         loop {
             let slot = key.slot(start, stride);
-            let word = word_base + slot / 64;
-            let upto = self.bits[word] & (u64::MAX >> (63 - slot % 64));
-            let run = self.ranks[word] as usize + upto.count_ones() as usize - 1;
+            let [low, high, rank] = self.words[word_base + slot / 64];
+            let bits = u64::from(high) << 32 | u64::from(low);
+            let upto = bits & (u64::MAX >> (63 - slot % 64));
+            let run = rank as usize + upto.count_ones() as usize - 1;
             let entry = self.entries[run];
             if entry & CHILD == 0 {
                 return entry;
@@ -98,10 +106,8 @@ impl Trie<'_> {
         }
     }
 
-    /// Bytes occupied by the three arrays.
+    /// Bytes occupied by the two arrays.
     pub fn size_bytes(&self) -> usize {
-        core::mem::size_of_val(self.bits)
-            + core::mem::size_of_val(self.ranks)
-            + core::mem::size_of_val(self.entries)
+        core::mem::size_of_val(self.words) + core::mem::size_of_val(self.entries)
     }
 }

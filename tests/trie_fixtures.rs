@@ -39,8 +39,7 @@ fn tables(entries: &[(&str, &str, &str)]) -> RangeTables<'static> {
     let resolved = resolve::resolve(&providers).unwrap();
     let leak = |t: trie_compiler::CompiledTrie| -> Trie<'static> {
         Trie {
-            bits: Vec::leak(t.bits),
-            ranks: Vec::leak(t.ranks),
+            words: Vec::leak(t.words),
             entries: Vec::leak(t.entries),
         }
     };

@@ -42,12 +42,13 @@ pub fn tables_source(
     );
 
     for (name, trie) in [("V4", v4), ("V6", v6)] {
-        array(&mut s, &format!("{name}_BITS"), "u64", &trie.bits, |w| {
-            format!("{w:#x}")
-        });
-        array(&mut s, &format!("{name}_RANKS"), "u32", &trie.ranks, |r| {
-            r.to_string()
-        });
+        array(
+            &mut s,
+            &format!("{name}_WORDS"),
+            "[u32; 3]",
+            &trie.words,
+            |w| format!("[{:#x}, {:#x}, {}]", w[0], w[1], w[2]),
+        );
         array(
             &mut s,
             &format!("{name}_ENTRIES"),

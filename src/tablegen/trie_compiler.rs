@@ -2,21 +2,19 @@
 //! reads (see the layout description there).
 
 use super::resolve::Prefix;
-use super::trie::{CHILD, CHILD_STRIDE, CHILD_WORDS, NO_MATCH, ROOT_STRIDE, ROOT_WORDS};
+use super::trie::{Word, CHILD, CHILD_STRIDE, CHILD_WORDS, NO_MATCH, ROOT_STRIDE, ROOT_WORDS};
 
-/// The three arrays of one trie, owned.
+/// The two arrays of one trie, owned.
 #[derive(Debug, Default)]
 pub struct CompiledTrie {
-    pub bits: Vec<u64>,
-    pub ranks: Vec<u32>,
+    pub words: Vec<Word>,
     pub entries: Vec<u16>,
 }
 
 impl CompiledTrie {
     pub fn view(&self) -> super::trie::Trie<'_> {
         super::trie::Trie {
-            bits: &self.bits,
-            ranks: &self.ranks,
+            words: &self.words,
             entries: &self.entries,
         }
     }
@@ -119,12 +117,12 @@ fn build_node(
     Ok(index)
 }
 
-/// Lays the nodes out as bitmap words, run ranks and run entries.
+/// Lays the nodes out as bitmap words (with their ranks) and run entries.
 fn flatten(nodes: &[Vec<Slot>]) -> CompiledTrie {
     let mut out = CompiledTrie::default();
     for node in nodes {
         for (w, chunk) in node.chunks(64).enumerate() {
-            out.ranks.push(out.entries.len() as u32);
+            let rank = out.entries.len() as u32;
             let mut word = 0u64;
             for (b, slot) in chunk.iter().enumerate() {
                 let i = w * 64 + b;
@@ -138,9 +136,12 @@ fn flatten(nodes: &[Vec<Slot>]) -> CompiledTrie {
                     });
                 }
             }
-            out.bits.push(word);
+            out.words.push([word as u32, (word >> 32) as u32, rank]);
         }
     }
-    debug_assert_eq!(out.bits.len(), ROOT_WORDS + (nodes.len() - 1) * CHILD_WORDS);
+    debug_assert_eq!(
+        out.words.len(),
+        ROOT_WORDS + (nodes.len() - 1) * CHILD_WORDS
+    );
     out
 }

@@ -40,9 +40,11 @@ function filterRaw(rawHeaders, drop) {
  *                                    (e.g. {'CF-IPCountry': 'US'}); null value removes
  * @param {number} [opts.port=0]
  * @param {number} [opts.upstreamTimeoutMs=30000]  per-request bound on the target
- * @returns {Promise<{url, port, clientIp, log, resetLog, stop}>}
+ * @param {boolean} [opts.preserveHost=true]  forward the client's Host (the
+ *                                    proxy's address); false: Host = target's host:port
+ * @returns {Promise<{url, host, port, clientIp, log, resetLog, stop}>}
  */
-export async function startFrontProxy({ target, clientIp, headers = {}, port = 0, upstreamTimeoutMs = 30_000 }) {
+export async function startFrontProxy({ target, clientIp, headers = {}, port = 0, upstreamTimeoutMs = 30_000, preserveHost = true }) {
   const targetUrl = new URL(target);
   if (targetUrl.protocol !== 'http:') throw new Error('front proxy only forwards to http:// targets');
   const agent = new http.Agent({ keepAlive: true });
@@ -51,14 +53,15 @@ export async function startFrontProxy({ target, clientIp, headers = {}, port = 0
 
   // Header names to strip from the client request before adding ours.
   const overrides = { 'CF-Connecting-IP': clientIp ?? null, ...headers };
+  if (!preserveHost) overrides.Host = targetUrl.host;
   const dropFromClient = new Set([...HOP_BY_HOP, ...Object.keys(overrides).map((k) => k.toLowerCase())]);
 
   const server = http.createServer((req, res) => {
     const entry = { time: Date.now(), method: req.method, url: req.url, status: null, location: null, durationMs: null };
     log.push(entry);
 
-    // Host is kept as the client sent it so the target sees the client-facing
-    // authority (as the worker would behind Cloudflare).
+    // By default Host is kept as the client sent it so the target sees the
+    // client-facing authority (as the worker would behind Cloudflare).
     const outHeaders = filterRaw(req.rawHeaders, dropFromClient);
     for (const [k, v] of Object.entries(overrides)) if (v !== null && v !== undefined) outHeaders.push(k, String(v));
 

@@ -8,12 +8,13 @@
 
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, readFile } from 'node:fs/promises';
-import { openSync, closeSync } from 'node:fs';
+import { openSync, closeSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
 const liveGroups = new Set();
+const liveTempDirs = new Set();
 
 function killGroupSync(pid, signal) {
   try {
@@ -32,11 +33,22 @@ function installSafetyNet() {
   // 'exit' handlers must be synchronous: SIGKILL is the only thing we can do.
   process.on('exit', () => {
     for (const pid of liveGroups) killGroupSync(pid, 'SIGKILL');
+    for (const dir of liveTempDirs) {
+      try {
+        rmSync(dir, { recursive: true, force: true, maxRetries: 2 });
+      } catch {
+        /* best effort: a dying child may still hold it */
+      }
+    }
   });
-  // The test runner stops a timed-out file with SIGTERM/SIGINT; turn those into
-  // a normal exit so the 'exit' handler above runs.
+  // A signal normally kills Node without running 'exit' handlers; turn it into
+  // a normal exit so the handler above runs. If the program installed its own
+  // handler for that signal, leave the decision (and the exit) to it.
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-    process.once(sig, () => process.exit(128 + os.constants.signals[sig]));
+    const onSignal = () => {
+      if (process.listenerCount(sig) === 1) process.exit(128 + os.constants.signals[sig]);
+    };
+    process.on(sig, onSignal);
   }
 }
 
@@ -218,10 +230,22 @@ export function freePort() {
   });
 }
 
-/** A fresh temp directory, plus a remover. */
+/**
+ * A fresh temp directory, plus a remover. Directories not removed by the
+ * test are deleted when the process exits (also on SIGINT/SIGTERM), unless
+ * E2E_KEEP_TMP=1 is set to keep logs and state for debugging.
+ */
 export async function makeTempDir(prefix = 'registry-edge-e2e-') {
+  installSafetyNet();
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
-  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+  if (process.env.E2E_KEEP_TMP !== '1') liveTempDirs.add(dir);
+  return {
+    dir,
+    remove: async () => {
+      await rm(dir, { recursive: true, force: true, maxRetries: 2 });
+      liveTempDirs.delete(dir);
+    },
+  };
 }
 
 export function sleep(ms) {

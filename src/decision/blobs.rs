@@ -1,0 +1,83 @@
+//! Step 8: where a blob comes from, by the client's cloud and region.
+
+use super::{redirect, upstream_url, with_query, BlobCheck, Decision, Target};
+use crate::config::Config;
+use crate::ranges::{self, Cloud, Location};
+use crate::request::RequestInfo;
+use std::net::IpAddr;
+
+/// The client's location from `CF-Connecting-IP`; anything missing or
+/// unparsable is simply unknown.
+pub fn client_location(client_ip: Option<&str>) -> Option<Location> {
+    let ip: IpAddr = client_ip?.trim().parse().ok()?;
+    ranges::lookup(ip)
+}
+
+/// `<base>/containers/images/<digest>`: the GCS layout the mirrors copy.
+pub fn mirror_blob_url(base: &str, digest: &str) -> String {
+    let mut url = String::with_capacity(base.len() + 19 + digest.len());
+    url.push_str(base);
+    url.push_str("/containers/images/");
+    url.push_str(digest);
+    url
+}
+
+pub async fn decide_blob<B: BlobCheck>(
+    req: &RequestInfo<'_>,
+    config: &Config,
+    blobs: &B,
+    upstream_endpoint: &str,
+    api_path: &str,
+    digest: &str,
+) -> Decision {
+    let location = client_location(req.client_ip);
+    let client = match location {
+        Some(l) => format!("{} {}", l.cloud, l.region),
+        None => "unknown client".to_string(),
+    };
+    let upstream = |why: String| {
+        redirect(
+            with_query(upstream_url(upstream_endpoint, config, api_path), req.query),
+            Target::Upstream,
+            why,
+        )
+    };
+
+    // A copy near the client, if the configuration has one for it.
+    let candidate = match location {
+        Some(Location {
+            cloud: Cloud::Gcp, ..
+        }) => return upstream(format!("blob: {client} -> upstream")),
+        Some(Location {
+            cloud: Cloud::Aws,
+            region,
+        }) => match config.blob_mirrors.get(region) {
+            Some(base) => Some((base, Target::Mirror(region.to_string()))),
+            None => config
+                .default_blob_base_url
+                .as_ref()
+                .map(|b| (b, Target::DefaultBlobBase)),
+        },
+        _ => config
+            .default_blob_base_url
+            .as_ref()
+            .map(|b| (b, Target::DefaultBlobBase)),
+    };
+    let Some((base, target)) = candidate else {
+        return upstream(format!("blob: {client}, no copy configured -> upstream"));
+    };
+    let url = mirror_blob_url(base, digest);
+    let copy = match &target {
+        Target::Mirror(region) => format!("{region} mirror"),
+        _ => "default blob base".to_string(),
+    };
+    if blobs.blob_exists(&url).await {
+        redirect(
+            with_query(url, req.query),
+            target,
+            format!("blob: {client} -> {copy}"),
+        )
+    } else {
+        upstream(format!("blob: {client}, not in {copy} -> upstream"))
+    }
+}

@@ -1,0 +1,261 @@
+//! The redirect decision: a pure function of the request, the configuration
+//! and the answers of a blob existence check (README: "Request handling").
+//!
+//! 1. legacy host -> 301 to PRIMARY_HOST, same path and query
+//! 2. not GET/HEAD -> 405
+//! 3. `/` and `/privacy` -> 307 to INFO_URL / PRIVACY_URL; other non-/v2 -> 404
+//! 4. `/v2`, `/v2/` -> 200 (no auth challenge)
+//! 5. `/v2/_catalog` and unparsable paths -> OCI JSON errors
+//! 6. cosign `.sig`/`.att` manifests -> SIGNATURE_UPSTREAM_ENDPOINT if set
+//! 7. manifests, tags/list, referrers -> upstream (nearest region)
+//! 8. blobs -> by client cloud/region: GCP upstream; AWS with a mirror that
+//!    has it -> mirror; others -> DEFAULT_BLOB_BASE_URL if it has it;
+//!    otherwise upstream
+
+mod blobs;
+mod reply;
+pub mod upstream;
+
+pub use reply::Reply;
+
+use crate::config::Config;
+use crate::oci::{grammar, parse_route, OciError, Reference, Route};
+use crate::request::RequestInfo;
+use core::future::Future;
+
+/// Longest path or query passed through (longer ones get a 4xx).
+pub const MAX_PATH_LEN: usize = 2048;
+pub const MAX_QUERY_LEN: usize = 2048;
+
+/// Answers "does this blob exist at this URL?" (a cached HEAD in the worker).
+pub trait BlobCheck {
+    fn blob_exists(&self, url: &str) -> impl Future<Output = bool>;
+}
+
+/// Where a redirect points, and why (for logs and the debug header).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    PrimaryHost,
+    Info,
+    Privacy,
+    Upstream,
+    SignatureUpstream,
+    /// An AWS region's mirror bucket (the client's region).
+    Mirror(String),
+    DefaultBlobBase,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// 301 (legacy host) or 307.
+    Redirect {
+        status: u16,
+        location: String,
+        target: Target,
+        why: String,
+    },
+    /// `/v2/`: 200 with `Docker-Distribution-Api-Version`.
+    ApiVersion,
+    MethodNotAllowed {
+        oci: bool,
+    },
+    /// 404 outside `/v2`.
+    NotFound,
+    /// 400 for a path or query that cannot be passed on outside `/v2`.
+    BadRequest(String),
+    /// Any error on a `/v2/` path.
+    Oci(OciError),
+}
+
+impl Decision {
+    pub fn status(&self) -> u16 {
+        match self {
+            Decision::Redirect { status, .. } => *status,
+            Decision::ApiVersion => 200,
+            Decision::MethodNotAllowed { .. } => 405,
+            Decision::NotFound => 404,
+            Decision::BadRequest(_) => 400,
+            Decision::Oci(e) => e.status,
+        }
+    }
+
+    /// The `Location` of a redirect.
+    pub fn location(&self) -> Option<&str> {
+        match self {
+            Decision::Redirect { location, .. } => Some(location),
+            _ => None,
+        }
+    }
+
+    /// A short account of the decision, for logs and `X-Registry-Edge-Decision`.
+    pub fn reason(&self) -> String {
+        match self {
+            Decision::Redirect { why, .. } => why.clone(),
+            Decision::ApiVersion => "api version check".into(),
+            Decision::MethodNotAllowed { .. } => "method not allowed".into(),
+            Decision::NotFound => "not found".into(),
+            Decision::BadRequest(why) => why.clone(),
+            Decision::Oci(e) => format!("{} {}", e.status, e.code),
+        }
+    }
+}
+
+fn redirect(location: String, target: Target, why: impl Into<String>) -> Decision {
+    Decision::Redirect {
+        status: 307,
+        location,
+        target,
+        why: why.into(),
+    }
+}
+
+/// `?query`, or nothing.
+fn with_query(mut url: String, query: &str) -> String {
+    if !query.is_empty() {
+        url.push('?');
+        url.push_str(query);
+    }
+    url
+}
+
+/// RFC 3986 `pchar` and `/`: what a path may hold to be passed on verbatim.
+fn is_path_text(path: &str) -> bool {
+    path.len() <= MAX_PATH_LEN
+        && path.starts_with('/')
+        && path
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/%".contains(&b))
+}
+
+/// A query that can be appended to a redirect verbatim: visible ASCII, no
+/// `#`, bounded. (The URL parser already percent-encoded anything else.)
+fn is_query_text(query: &str) -> bool {
+    query.len() <= MAX_QUERY_LEN && query.bytes().all(|b| b.is_ascii_graphic() && b != b'#')
+}
+
+/// The host without `:port`, lower-cased.
+fn host_name(host: &str) -> String {
+    let without_port = match host.rsplit_once(':') {
+        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !h.ends_with(':') => h,
+        _ => host,
+    };
+    without_port.trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// `<endpoint>/v2/<UPSTREAM_REGISTRY_PATH>/<rest>` (no empty segment).
+pub(crate) fn upstream_url(endpoint: &str, config: &Config, rest: &str) -> String {
+    let mut url = String::with_capacity(
+        endpoint.len() + config.upstream_registry_path.len() + rest.len() + 6,
+    );
+    url.push_str(endpoint);
+    url.push_str("/v2/");
+    if !config.upstream_registry_path.is_empty() {
+        url.push_str(&config.upstream_registry_path);
+        url.push('/');
+    }
+    url.push_str(rest);
+    url
+}
+
+/// Decides how to answer `req`.
+pub async fn decide<B: BlobCheck>(req: &RequestInfo<'_>, config: &Config, blobs: &B) -> Decision {
+    let in_v2 = req.path == "/v2" || req.path.starts_with("/v2/");
+
+    // 1. Legacy hosts move wholesale.
+    if let Some(primary) = &config.primary_host {
+        if !config.legacy_hosts.is_empty() && config.legacy_hosts.contains(&host_name(req.host)) {
+            if !is_path_text(req.path) || !is_query_text(req.query) {
+                return bad_input(in_v2, "path or query cannot be redirected");
+            }
+            let location = with_query(format!("https://{primary}{}", req.path), req.query);
+            return Decision::Redirect {
+                status: 301,
+                location,
+                target: Target::PrimaryHost,
+                why: "legacy host".into(),
+            };
+        }
+    }
+
+    // 2. Pulls only.
+    if req.method != "GET" && req.method != "HEAD" {
+        return Decision::MethodNotAllowed { oci: in_v2 };
+    }
+
+    // 3. Outside the registry API.
+    if !in_v2 {
+        return match req.path {
+            "/" => redirect(config.info_url.clone(), Target::Info, "info page"),
+            "/privacy" => redirect(
+                config.privacy_url.clone(),
+                Target::Privacy,
+                "privacy policy",
+            ),
+            _ => Decision::NotFound,
+        };
+    }
+
+    // 4. The API version check, without an auth challenge.
+    let rest = req.path.strip_prefix("/v2").unwrap_or_default();
+    if rest.is_empty() || rest == "/" {
+        return Decision::ApiVersion;
+    }
+    if req.path.len() > MAX_PATH_LEN {
+        return Decision::Oci(OciError::new(414, "UNSUPPORTED", "path too long"));
+    }
+    if !is_query_text(req.query) {
+        return Decision::Oci(OciError::new(
+            400,
+            "UNSUPPORTED",
+            "query string rejected: too long or not URL-encoded",
+        ));
+    }
+
+    // 5. The pull endpoints; everything else is an error.
+    let route = match parse_route(&rest[1..]) {
+        Ok(route) => route,
+        Err(e) => return Decision::Oci(e),
+    };
+    let endpoint = upstream::upstream_endpoint(config, req.coordinates);
+    let api_path = &rest[1..];
+    match route {
+        // 6. Cosign signatures and attestations live in one canonical registry.
+        Route::Manifest {
+            reference: Reference::Tag(tag),
+            ..
+        } if grammar::is_cosign_tag(tag) => match &config.signature_upstream_endpoint {
+            Some(signatures) => redirect(
+                with_query(upstream_url(signatures, config, api_path), req.query),
+                Target::SignatureUpstream,
+                "cosign signature/attestation",
+            ),
+            None => redirect(
+                with_query(upstream_url(endpoint, config, api_path), req.query),
+                Target::Upstream,
+                "manifest",
+            ),
+        },
+        // 7. Manifests, tags and referrers.
+        Route::Manifest { .. } | Route::TagsList { .. } | Route::Referrers { .. } => redirect(
+            with_query(upstream_url(endpoint, config, api_path), req.query),
+            Target::Upstream,
+            match route {
+                Route::TagsList { .. } => "tags/list",
+                Route::Referrers { .. } => "referrers",
+                _ => "manifest",
+            },
+        ),
+        // 8. Blobs.
+        Route::Blob { digest, .. } => {
+            blobs::decide_blob(req, config, blobs, endpoint, api_path, digest).await
+        }
+    }
+}
+
+fn bad_input(in_v2: bool, why: &str) -> Decision {
+    if in_v2 {
+        Decision::Oci(OciError::new(400, "UNSUPPORTED", why))
+    } else {
+        Decision::BadRequest(why.into())
+    }
+}

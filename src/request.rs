@@ -1,0 +1,67 @@
+//! The plain inputs of a redirect decision, as the worker adapter reads
+//! them from a request.
+
+/// Where the request came from, per the edge (`request.cf`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Coordinates {
+    pub latitude: f64,
+    pub longitude: f64,
+}
+
+/// One request, borrowed from whatever holds it.
+#[derive(Clone, Copy, Debug)]
+pub struct RequestInfo<'a> {
+    pub method: &'a str,
+    /// URL host as received, possibly with `:port`.
+    pub host: &'a str,
+    /// Path from the URL, starting with `/`.
+    pub path: &'a str,
+    /// Query without the `?`; empty when there is none.
+    pub query: &'a str,
+    /// The raw `CF-Connecting-IP` header (set by Cloudflare's edge).
+    pub client_ip: Option<&'a str>,
+    pub coordinates: Option<Coordinates>,
+}
+
+/// The parts of an absolute URL the decision needs, from the runtime's
+/// serialised (WHATWG-normalised) request URL:
+/// `scheme://host[:port][/path][?query][#fragment]` -> (host, path, query).
+/// Split by hand: the url crate would bring Unicode tables into the wasm.
+pub fn split_url(url: &str) -> Option<(&str, &str, &str)> {
+    let (_, rest) = url.split_once("://")?;
+    let rest = rest.split_once('#').map_or(rest, |(before, _)| before);
+    let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let (host, path) = match rest.find('/') {
+        Some(slash) => rest.split_at(slash),
+        None => (rest, "/"),
+    };
+    Some((host, path, query))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_url;
+
+    #[test]
+    fn splits_urls() {
+        assert_eq!(
+            split_url("https://registry.k8s.io/v2/pause/tags/list?n=1&last=a"),
+            Some(("registry.k8s.io", "/v2/pause/tags/list", "n=1&last=a"))
+        );
+        assert_eq!(
+            split_url("http://127.0.0.1:8787/"),
+            Some(("127.0.0.1:8787", "/", ""))
+        );
+        assert_eq!(
+            split_url("http://[::1]:8787"),
+            Some(("[::1]:8787", "/", ""))
+        );
+        assert_eq!(split_url("http://h/a?b?c#d?e"), Some(("h", "/a", "b?c")));
+        assert_eq!(split_url("http://h?q"), Some(("h", "/", "q")));
+        assert_eq!(
+            split_url("http://h/%2e%2e/x?"),
+            Some(("h", "/%2e%2e/x", ""))
+        );
+        assert_eq!(split_url("not a url"), None);
+    }
+}

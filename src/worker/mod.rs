@@ -1,0 +1,33 @@
+//! The Cloudflare Workers adapter: converts between worker types and the
+//! plain decision core, performs the blob existence subrequests and caches
+//! their answers. No decision is made here.
+
+mod blob_check;
+mod request;
+mod vars;
+
+use crate::config::Config;
+use crate::decision::decide;
+use std::rc::Rc;
+use worker::{console_error, event, Context, Env, Request, Response, Result};
+
+#[event(start)]
+fn start() {
+    // Turn a panic into a readable console error instead of "unreachable".
+    console_error_panic_hook::set_once();
+}
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    let config: Rc<Config> = match vars::config(&env) {
+        Ok(config) => config,
+        Err(error) => {
+            console_error!("registry-edge: invalid configuration: {error}");
+            return request::respond(&req, error.reply());
+        }
+    };
+    let parts = request::RequestParts::read(&req)?;
+    let checker = blob_check::EdgeBlobCheck::new(&config);
+    let decision = decide(&parts.info(), &config, &checker).await;
+    request::respond(&req, decision.reply())
+}

@@ -1,0 +1,278 @@
+//! Configuration parsing: defaults, both spellings of structured variables,
+//! and an error naming the variable for every kind of mistake.
+
+use registry_edge::config::{Config, ConfigError};
+
+fn parse(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    Config::from_vars(|name| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
+    })
+}
+
+const UP: (&str, &str) = (
+    "UPSTREAM_REGISTRY_ENDPOINT",
+    "https://us-central1-docker.pkg.dev",
+);
+
+fn error(vars: &[(&str, &str)]) -> ConfigError {
+    parse(vars).expect_err("must be rejected")
+}
+
+#[test]
+fn defaults() {
+    let c = parse(&[UP]).unwrap();
+    assert_eq!(
+        c.upstream_registry_endpoint,
+        "https://us-central1-docker.pkg.dev"
+    );
+    assert_eq!(c.upstream_registry_path, "");
+    assert_eq!(c.info_url, "https://github.com/kubernetes/registry.k8s.io");
+    assert_eq!(
+        c.privacy_url,
+        "https://www.linuxfoundation.org/privacy-policy/"
+    );
+    assert_eq!(
+        (c.blob_check_timeout_ms, c.negative_cache_seconds),
+        (2000, 60)
+    );
+    assert!(
+        c.blob_mirrors.is_empty() && c.upstream_regions.is_empty() && c.legacy_hosts.is_empty()
+    );
+    assert_eq!(
+        (
+            c.signature_upstream_endpoint,
+            c.default_blob_base_url,
+            c.primary_host
+        ),
+        (None, None, None)
+    );
+}
+
+#[test]
+fn structured_variables_as_tables_or_json_strings() {
+    // What the adapter hands over for a TOML table is its JSON text; a JSON
+    // string variable arrives as the same text.
+    let c = parse(&[
+        UP,
+        (
+            "BLOB_MIRRORS",
+            r#"{"us-east-1":"https://a.example/","cn-north-1":"https://b.example"}"#,
+        ),
+        (
+            "UPSTREAM_REGIONS",
+            r#"[{"name":"eu","endpoint":"https://eu.example/","lat":50.4,"lon":3.8}]"#,
+        ),
+        ("BLOB_CHECK_TIMEOUT_MS", "1500"),
+        ("NEGATIVE_CACHE_SECONDS", "0"),
+        ("LEGACY_HOSTS", " k8s.gcr.io ,, OLD.example "),
+        ("PRIMARY_HOST", "Registry.K8s.io"),
+        ("UPSTREAM_REGISTRY_PATH", "/k8s-artifacts-prod/images/"),
+        ("SIGNATURE_UPSTREAM_ENDPOINT", ""),
+    ])
+    .unwrap();
+    assert_eq!(c.blob_mirrors["us-east-1"], "https://a.example");
+    assert_eq!(c.blob_mirrors["cn-north-1"], "https://b.example");
+    assert_eq!(c.upstream_regions[0].endpoint, "https://eu.example");
+    assert_eq!(
+        (c.blob_check_timeout_ms, c.negative_cache_seconds),
+        (1500, 0)
+    );
+    assert_eq!(c.legacy_hosts, ["k8s.gcr.io", "old.example"]);
+    assert_eq!(c.primary_host.as_deref(), Some("registry.k8s.io"));
+    assert_eq!(c.upstream_registry_path, "k8s-artifacts-prod/images");
+    assert_eq!(c.signature_upstream_endpoint, None, "empty means unset");
+}
+
+#[test]
+fn every_mistake_names_its_variable() {
+    // (variables, the variable blamed, words of the problem)
+    type Case = (
+        Vec<(&'static str, &'static str)>,
+        &'static str,
+        &'static str,
+    );
+    let cases: Vec<Case> = vec![
+        (vec![], "UPSTREAM_REGISTRY_ENDPOINT", "required"),
+        (
+            vec![("UPSTREAM_REGISTRY_ENDPOINT", "us-central1-docker.pkg.dev")],
+            "UPSTREAM_REGISTRY_ENDPOINT",
+            "absolute",
+        ),
+        (
+            vec![("UPSTREAM_REGISTRY_ENDPOINT", "ftp://x.example")],
+            "UPSTREAM_REGISTRY_ENDPOINT",
+            "absolute",
+        ),
+        (
+            vec![("UPSTREAM_REGISTRY_ENDPOINT", "https://")],
+            "UPSTREAM_REGISTRY_ENDPOINT",
+            "host",
+        ),
+        (
+            vec![("UPSTREAM_REGISTRY_ENDPOINT", "https://user@x.example")],
+            "UPSTREAM_REGISTRY_ENDPOINT",
+            "host",
+        ),
+        (
+            vec![("UPSTREAM_REGISTRY_ENDPOINT", "https://x.example/?a=1")],
+            "UPSTREAM_REGISTRY_ENDPOINT",
+            "query",
+        ),
+        (
+            vec![("UPSTREAM_REGISTRY_ENDPOINT", "https://x.example/a b")],
+            "UPSTREAM_REGISTRY_ENDPOINT",
+            "percent",
+        ),
+        (
+            vec![UP, ("UPSTREAM_REGISTRY_PATH", "Images/../x")],
+            "UPSTREAM_REGISTRY_PATH",
+            "repository path",
+        ),
+        (
+            vec![UP, ("SIGNATURE_UPSTREAM_ENDPOINT", "nope")],
+            "SIGNATURE_UPSTREAM_ENDPOINT",
+            "absolute",
+        ),
+        (
+            vec![UP, ("DEFAULT_BLOB_BASE_URL", "//cdn.example")],
+            "DEFAULT_BLOB_BASE_URL",
+            "absolute",
+        ),
+        (
+            vec![UP, ("INFO_URL", "javascript:alert(1)")],
+            "INFO_URL",
+            "absolute",
+        ),
+        (
+            vec![UP, ("PRIVACY_URL", "https://p.example/a\nb")],
+            "PRIVACY_URL",
+            "percent",
+        ),
+        (
+            vec![UP, ("BLOB_MIRRORS", "not json")],
+            "BLOB_MIRRORS",
+            "table of AWS region",
+        ),
+        (
+            vec![UP, ("BLOB_MIRRORS", r#"["https://a.example"]"#)],
+            "BLOB_MIRRORS",
+            "table of AWS region",
+        ),
+        (
+            vec![UP, ("BLOB_MIRRORS", r#"{"us-east-1": 5}"#)],
+            "BLOB_MIRRORS",
+            "table of AWS region",
+        ),
+        (
+            vec![UP, ("BLOB_MIRRORS", r#"{"us-east-1": "s3://bucket"}"#)],
+            "BLOB_MIRRORS",
+            "\"us-east-1\"",
+        ),
+        (
+            vec![UP, ("BLOB_MIRRORS", r#"{"": "https://a.example"}"#)],
+            "BLOB_MIRRORS",
+            "empty",
+        ),
+        (
+            vec![UP, ("UPSTREAM_REGIONS", r#"{"name": "x"}"#)],
+            "UPSTREAM_REGIONS",
+            "list",
+        ),
+        (
+            vec![
+                UP,
+                (
+                    "UPSTREAM_REGIONS",
+                    r#"[{"name": "x", "endpoint": "https://x.example", "lat": 1}]"#,
+                ),
+            ],
+            "UPSTREAM_REGIONS",
+            "lon",
+        ),
+        (
+            vec![
+                UP,
+                (
+                    "UPSTREAM_REGIONS",
+                    r#"[{"name": "x", "endpoint": "https://x.example", "lat": 91, "lon": 0}]"#,
+                ),
+            ],
+            "UPSTREAM_REGIONS",
+            "±90",
+        ),
+        (
+            vec![
+                UP,
+                (
+                    "UPSTREAM_REGIONS",
+                    r#"[{"name": "x", "endpoint": "https://x.example", "lat": 0, "lon": 0, "zone": 1}]"#,
+                ),
+            ],
+            "UPSTREAM_REGIONS",
+            "zone",
+        ),
+        (
+            vec![
+                UP,
+                (
+                    "UPSTREAM_REGIONS",
+                    r#"[{"name": "x", "endpoint": "x.example", "lat": 0, "lon": 0}]"#,
+                ),
+            ],
+            "UPSTREAM_REGIONS",
+            "\"x\"",
+        ),
+        (
+            vec![UP, ("LEGACY_HOSTS", "k8s.gcr.io")],
+            "PRIMARY_HOST",
+            "LEGACY_HOSTS",
+        ),
+        (
+            vec![
+                UP,
+                ("LEGACY_HOSTS", "k8s.gcr.io/x"),
+                ("PRIMARY_HOST", "r.example"),
+            ],
+            "LEGACY_HOSTS",
+            "host name",
+        ),
+        (
+            vec![UP, ("PRIMARY_HOST", "https://registry.k8s.io")],
+            "PRIMARY_HOST",
+            "host name",
+        ),
+        (
+            vec![UP, ("BLOB_CHECK_TIMEOUT_MS", "soon")],
+            "BLOB_CHECK_TIMEOUT_MS",
+            "whole number",
+        ),
+        (
+            vec![UP, ("BLOB_CHECK_TIMEOUT_MS", "0")],
+            "BLOB_CHECK_TIMEOUT_MS",
+            "1 to 60000",
+        ),
+        (
+            vec![UP, ("BLOB_CHECK_TIMEOUT_MS", "-5")],
+            "BLOB_CHECK_TIMEOUT_MS",
+            "whole number",
+        ),
+        (
+            vec![UP, ("NEGATIVE_CACHE_SECONDS", "1e9")],
+            "NEGATIVE_CACHE_SECONDS",
+            "whole number",
+        ),
+    ];
+    for (vars, variable, problem) in cases {
+        let e = error(&vars);
+        assert_eq!(e.variable, variable, "{vars:?} -> {e}");
+        assert!(
+            e.problem.contains(problem),
+            "{vars:?}: {e} should mention {problem:?}"
+        );
+        let reply = e.reply();
+        assert_eq!(reply.status, 500);
+        assert!(reply.body.contains(variable), "{}", reply.body);
+    }
+}

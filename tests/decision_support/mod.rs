@@ -1,0 +1,177 @@
+//! Shared by the decision tests: a fake existence check, a tiny executor
+//! and request/config builders.
+#![allow(dead_code)]
+
+use registry_edge::config::Config;
+use registry_edge::decision::{decide, BlobCheck, Decision};
+use registry_edge::request::{Coordinates, RequestInfo};
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+/// Knows a fixed set of URLs and records every question.
+#[derive(Default)]
+pub struct FakeBlobs {
+    pub known: HashSet<String>,
+    pub asked: RefCell<Vec<String>>,
+}
+
+impl FakeBlobs {
+    pub fn with(urls: &[&str]) -> Self {
+        FakeBlobs {
+            known: urls.iter().map(|u| u.to_string()).collect(),
+            asked: RefCell::default(),
+        }
+    }
+}
+
+impl BlobCheck for FakeBlobs {
+    async fn blob_exists(&self, url: &str) -> bool {
+        self.asked.borrow_mut().push(url.to_string());
+        self.known.contains(url)
+    }
+}
+
+/// Drives a future that never waits (the fake check is ready at once).
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(output) => output,
+        Poll::Pending => panic!("the decision waited on something other than the fake check"),
+    }
+}
+
+pub fn config(vars: &[(&str, &str)]) -> Config {
+    Config::from_vars(|name| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
+    })
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A request as the adapter builds it.
+pub struct Req {
+    pub method: &'static str,
+    pub host: String,
+    pub path: String,
+    pub query: String,
+    pub client_ip: Option<String>,
+    pub coordinates: Option<Coordinates>,
+}
+
+pub fn get(target: &str) -> Req {
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    Req {
+        method: "GET",
+        host: "registry.k8s.io".into(),
+        path: path.into(),
+        query: query.into(),
+        client_ip: None,
+        coordinates: None,
+    }
+}
+
+impl Req {
+    pub fn method(mut self, m: &'static str) -> Self {
+        self.method = m;
+        self
+    }
+    pub fn from(mut self, ip: &str) -> Self {
+        self.client_ip = Some(ip.into());
+        self
+    }
+    pub fn host(mut self, h: &str) -> Self {
+        self.host = h.into();
+        self
+    }
+    pub fn at(mut self, latitude: f64, longitude: f64) -> Self {
+        self.coordinates = Some(Coordinates {
+            latitude,
+            longitude,
+        });
+        self
+    }
+    pub fn info(&self) -> RequestInfo<'_> {
+        RequestInfo {
+            method: self.method,
+            host: &self.host,
+            path: &self.path,
+            query: &self.query,
+            client_ip: self.client_ip.as_deref(),
+            coordinates: self.coordinates,
+        }
+    }
+    pub fn decide(&self, config: &Config, blobs: &FakeBlobs) -> Decision {
+        block_on(decide(&self.info(), config, blobs))
+    }
+}
+
+/// (status, Location) of a decision.
+pub fn answer(d: &Decision) -> (u16, Option<String>) {
+    (d.status(), d.location().map(str::to_string))
+}
+
+/// The OCI error code of a decision's reply body, if any.
+pub fn oci_code(d: &Decision) -> Option<String> {
+    let body: serde_json::Value = serde_json::from_str(&d.reply().body).ok()?;
+    body["errors"][0]["code"].as_str().map(str::to_string)
+}
+
+/// archeio's bucket table (cmd/archeio/internal/app/buckets.go), as
+/// BLOB_MIRRORS entries: one bucket per region, aliases share a URL.
+pub const ARCHEIO_BUCKETS: &[(&str, &str)] = &[
+    ("af-south-1", "https://prod-registry-k8s-io-af-south-1.s3.dualstack.af-south-1.amazonaws.com"),
+    ("ap-east-1", "https://prod-registry-k8s-io-ap-east-1.s3.dualstack.ap-east-1.amazonaws.com"),
+    ("cn-northwest-1", "https://prod-registry-k8s-io-ap-east-1.s3.dualstack.ap-east-1.amazonaws.com"),
+    ("cn-north-1", "https://prod-registry-k8s-io-ap-east-1.s3.dualstack.ap-east-1.amazonaws.com"),
+    ("ap-east-2", "https://prod-registry-k8s-io-ap-east-1.s3.dualstack.ap-east-1.amazonaws.com"),
+    ("ap-northeast-1", "https://prod-registry-k8s-io-ap-northeast-1.s3.dualstack.ap-northeast-1.amazonaws.com"),
+    ("ap-northeast-2", "https://prod-registry-k8s-io-ap-northeast-2.s3.dualstack.ap-northeast-2.amazonaws.com"),
+    ("ap-northeast-3", "https://prod-registry-k8s-io-ap-northeast-3.s3.dualstack.ap-northeast-3.amazonaws.com"),
+    ("ap-southeast-1", "https://prod-registry-k8s-io-ap-southeast-1.s3.dualstack.ap-southeast-1.amazonaws.com"),
+    ("ap-southeast-2", "https://prod-registry-k8s-io-ap-southeast-2.s3.dualstack.ap-southeast-2.amazonaws.com"),
+    ("ap-southeast-3", "https://prod-registry-k8s-io-ap-southeast-3.s3.dualstack.ap-southeast-3.amazonaws.com"),
+    ("ap-southeast-4", "https://prod-registry-k8s-io-ap-southeast-4.s3.dualstack.ap-southeast-4.amazonaws.com"),
+    ("ap-southeast-5", "https://prod-registry-k8s-io-ap-southeast-5.s3.dualstack.ap-southeast-5.amazonaws.com"),
+    ("ap-southeast-6", "https://prod-registry-k8s-io-ap-southeast-6.s3.dualstack.ap-southeast-6.amazonaws.com"),
+    ("ap-southeast-7", "https://prod-registry-k8s-io-ap-southeast-7.s3.dualstack.ap-southeast-7.amazonaws.com"),
+    ("ap-south-1", "https://prod-registry-k8s-io-ap-south-1.s3.dualstack.ap-south-1.amazonaws.com"),
+    ("ap-south-2", "https://prod-registry-k8s-io-ap-south-2.s3.dualstack.ap-south-2.amazonaws.com"),
+    ("ca-central-1", "https://prod-registry-k8s-io-ca-central-1.s3.dualstack.ca-central-1.amazonaws.com"),
+    ("ca-west-1", "https://prod-registry-k8s-io-ca-west-1.s3.dualstack.ca-west-1.amazonaws.com"),
+    ("eu-central-1", "https://prod-registry-k8s-io-eu-central-1.s3.dualstack.eu-central-1.amazonaws.com"),
+    ("eu-central-2", "https://prod-registry-k8s-io-eu-central-2.s3.dualstack.eu-central-2.amazonaws.com"),
+    ("eu-north-1", "https://prod-registry-k8s-io-eu-north-1.s3.dualstack.eu-north-1.amazonaws.com"),
+    ("eu-south-1", "https://prod-registry-k8s-io-eu-south-1.s3.dualstack.eu-south-1.amazonaws.com"),
+    ("eu-south-2", "https://prod-registry-k8s-io-eu-south-2.s3.dualstack.eu-south-2.amazonaws.com"),
+    ("eu-west-1", "https://prod-registry-k8s-io-eu-west-1.s3.dualstack.eu-west-1.amazonaws.com"),
+    ("eu-west-2", "https://767373bbdcb8270361b96548387bf2a9ad0d48758c35-eu-west-2.s3.dualstack.eu-west-2.amazonaws.com"),
+    ("eu-west-3", "https://prod-registry-k8s-io-eu-west-3.s3.dualstack.eu-west-3.amazonaws.com"),
+    ("il-central-1", "https://prod-registry-k8s-io-il-central-1.s3.dualstack.il-central-1.amazonaws.com"),
+    ("me-central-1", "https://prod-registry-k8s-io-me-central-1.s3.dualstack.me-central-1.amazonaws.com"),
+    ("me-south-1", "https://prod-registry-k8s-io-me-central-1.s3.dualstack.me-central-1.amazonaws.com"),
+    ("mx-central-1", "https://prod-registry-k8s-io-mx-central-1.s3.dualstack.mx-central-1.amazonaws.com"),
+    ("sa-east-1", "https://prod-registry-k8s-io-sa-east-1.s3.dualstack.sa-east-1.amazonaws.com"),
+    ("us-east-1", "https://prod-registry-k8s-io-us-east-1.s3.dualstack.us-east-1.amazonaws.com"),
+    ("us-east-2", "https://prod-registry-k8s-io-us-east-2.s3.dualstack.us-east-2.amazonaws.com"),
+    ("us-west-1", "https://prod-registry-k8s-io-us-west-1.s3.dualstack.us-west-1.amazonaws.com"),
+    ("us-west-2", "https://prod-registry-k8s-io-us-west-2.s3.dualstack.us-west-2.amazonaws.com"),
+];
+
+/// ARCHEIO_BUCKETS as the JSON text of a BLOB_MIRRORS variable.
+pub fn archeio_mirrors_json() -> String {
+    let map: serde_json::Map<String, serde_json::Value> = ARCHEIO_BUCKETS
+        .iter()
+        .map(|(k, v)| (k.to_string(), serde_json::Value::from(*v)))
+        .collect();
+    serde_json::Value::Object(map).to_string()
+}
+
+/// A named request and the (status, Location) it must get.
+pub type Case = (&'static str, Req, (u16, Option<String>));

@@ -1,0 +1,500 @@
+//! The decision tree, branch by branch, natively (the worker adapter only
+//! converts types; tests/worker/ covers it over HTTP in workerd).
+
+mod decision_support;
+
+use decision_support::*;
+use registry_edge::config::Config;
+use registry_edge::decision::{Decision, Target};
+
+const D: &str = "sha256:da86e6ba6ca197bf6bc5e9d900febd906b133eaa4750e6bed647b0fbe50ed43e";
+const UP: &str = "https://upstream.example/v2/k8s-artifacts-prod/images";
+const CDN: &str = "https://cdn.example";
+const EU_WEST_3: &str = "https://eu-west-3.example";
+const US_EAST_2: &str = "https://us-east-2.example";
+const ME_CENTRAL_1: &str = "https://me-central-1.example";
+
+fn full_config() -> Config {
+    config(&[
+        ("UPSTREAM_REGISTRY_ENDPOINT", "https://upstream.example/"),
+        ("UPSTREAM_REGISTRY_PATH", "/k8s-artifacts-prod/images/"),
+        ("SIGNATURE_UPSTREAM_ENDPOINT", "https://signatures.example"),
+        ("INFO_URL", "https://info.example/about?x=1"),
+        ("PRIVACY_URL", "https://privacy.example/policy/"),
+        ("DEFAULT_BLOB_BASE_URL", CDN),
+        (
+            "BLOB_MIRRORS",
+            r#"{"eu-west-3": "https://eu-west-3.example", "us-east-2": "https://us-east-2.example/",
+                "me-central-1": "https://me-central-1.example", "me-south-1": "https://me-central-1.example"}"#,
+        ),
+        ("LEGACY_HOSTS", "k8s.gcr.io, Old.Example"),
+        ("PRIMARY_HOST", "registry.k8s.io"),
+    ])
+}
+
+/// A fake that has `D` everywhere.
+fn everywhere() -> FakeBlobs {
+    FakeBlobs::with(&[
+        &format!("{CDN}/containers/images/{D}"),
+        &format!("{EU_WEST_3}/containers/images/{D}"),
+        &format!("{US_EAST_2}/containers/images/{D}"),
+        &format!("{ME_CENTRAL_1}/containers/images/{D}"),
+    ])
+}
+
+fn location(s: &str) -> (u16, Option<String>) {
+    (307, Some(s.to_string()))
+}
+
+#[test]
+fn legacy_hosts_move_with_path_and_query() {
+    let cfg = full_config();
+    let blobs = FakeBlobs::default();
+    for host in [
+        "k8s.gcr.io",
+        "K8S.GCR.IO",
+        "k8s.gcr.io:443",
+        "old.example",
+        "k8s.gcr.io.",
+    ] {
+        let d = get("/v2/pause/tags/list?n=10&last=3.9")
+            .host(host)
+            .decide(&cfg, &blobs);
+        assert_eq!(
+            answer(&d),
+            (
+                301,
+                Some("https://registry.k8s.io/v2/pause/tags/list?n=10&last=3.9".into())
+            ),
+            "{host}"
+        );
+    }
+    // Before the method check, like the host it replaces.
+    let d = get("/")
+        .host("k8s.gcr.io")
+        .method("POST")
+        .decide(&cfg, &blobs);
+    assert_eq!(answer(&d), (301, Some("https://registry.k8s.io/".into())));
+    // Other hosts are served normally.
+    let d = get("/v2/").host("registry.k8s.io").decide(&cfg, &blobs);
+    assert_eq!(d.status(), 200);
+    let d = get("/v2/")
+        .host("k8s.gcr.io.evil.example")
+        .decide(&cfg, &blobs);
+    assert_eq!(d.status(), 200);
+}
+
+#[test]
+fn only_get_and_head() {
+    let cfg = full_config();
+    let blobs = FakeBlobs::default();
+    for method in [
+        "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE", "get", "BREW",
+    ] {
+        for path in ["/v2/pause/manifests/3.9", "/"] {
+            let d = get(path).method(method).decide(&cfg, &blobs);
+            let reply = d.reply();
+            assert_eq!(reply.status, 405, "{method} {path}");
+            assert!(reply.headers.contains(&("Allow", "GET, HEAD".into())));
+        }
+    }
+    let d = get("/v2/pause/manifests/3.9")
+        .method("PUT")
+        .decide(&cfg, &blobs);
+    assert_eq!(
+        oci_code(&d).as_deref(),
+        Some("UNSUPPORTED"),
+        "JSON error on /v2 paths"
+    );
+    assert!(blobs.asked.borrow().is_empty());
+}
+
+#[test]
+fn outside_v2() {
+    let cfg = full_config();
+    let blobs = FakeBlobs::default();
+    assert_eq!(
+        answer(&get("/").decide(&cfg, &blobs)),
+        location("https://info.example/about?x=1")
+    );
+    assert_eq!(
+        answer(&get("/?utm=1").decide(&cfg, &blobs)),
+        location("https://info.example/about?x=1")
+    );
+    assert_eq!(
+        answer(&get("/privacy").decide(&cfg, &blobs)),
+        location("https://privacy.example/policy/")
+    );
+    for path in [
+        "/v3/",
+        "/v2foo",
+        "/v1/_ping",
+        "/privacy/",
+        "/privacyx",
+        "/favicon.ico",
+        "/V2/",
+    ] {
+        assert_eq!(
+            answer(&get(path).decide(&cfg, &blobs)),
+            (404, None),
+            "{path}"
+        );
+    }
+}
+
+#[test]
+fn api_version_check() {
+    let cfg = full_config();
+    for path in ["/v2", "/v2/"] {
+        for method in ["GET", "HEAD"] {
+            let reply = get(path)
+                .method(method)
+                .decide(&cfg, &FakeBlobs::default())
+                .reply();
+            assert_eq!(reply.status, 200);
+            assert!(reply
+                .headers
+                .contains(&("Docker-Distribution-Api-Version", "registry/2.0".into())));
+            assert!(!reply
+                .headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("www-authenticate")));
+        }
+    }
+}
+
+#[test]
+fn catalog_and_unparsable_paths_are_oci_errors() {
+    let cfg = full_config();
+    let blobs = FakeBlobs::default();
+    let cases = [
+        ("/v2/_catalog", 404, "UNSUPPORTED"),
+        ("/v2/_catalog?n=10", 404, "UNSUPPORTED"),
+        ("/v2/Pause/manifests/latest", 400, "NAME_INVALID"),
+        ("/v2/pa..use/manifests/latest", 400, "NAME_INVALID"),
+        ("/v2/a//b/manifests/latest", 400, "NAME_INVALID"),
+        ("/v2/a/../b/manifests/latest", 400, "NAME_INVALID"),
+        ("/v2/a%2Fb/manifests/latest", 400, "NAME_INVALID"),
+        ("/v2/a%2e%2e/manifests/latest", 400, "NAME_INVALID"),
+        ("/v2/a\\b/manifests/latest", 400, "NAME_INVALID"),
+        ("/v2/a\0b/manifests/latest", 400, "NAME_INVALID"),
+        ("/v2/caf%C3%A9/manifests/latest", 400, "NAME_INVALID"),
+        ("/v2/pause/blobs/sha256:abc", 400, "DIGEST_INVALID"),
+        ("/v2/pause/blobs/SHA256:da86e6ba6ca197bf6bc5e9d900febd906b133eaa4750e6bed647b0fbe50ed43e", 400, "DIGEST_INVALID"),
+        ("/v2/pause/blobs/sha256:DA86E6BA6CA197BF6BC5E9D900FEBD906B133EAA4750E6BED647B0FBE50ED43E", 400, "DIGEST_INVALID"),
+        ("/v2/pause/blobs/md5:d41d8cd98f00b204e9800998ecf8427e", 400, "DIGEST_INVALID"),
+        ("/v2/pause/blobs/latest", 400, "DIGEST_INVALID"),
+        ("/v2/pause/referrers/latest", 400, "DIGEST_INVALID"),
+        ("/v2/pause/manifests/sha256:1234", 400, "DIGEST_INVALID"),
+        ("/v2/pause/manifests/-latest", 404, "MANIFEST_UNKNOWN"),
+        ("/v2/pause/blobs/uploads/", 404, "UNSUPPORTED"),
+        ("/v2/pause/tags/list/extra", 404, "UNSUPPORTED"),
+        ("/v2/pause", 404, "UNSUPPORTED"),
+        ("/v2//", 404, "UNSUPPORTED"),
+    ];
+    for (path, status, code) in cases {
+        let d = get(path).from("35.180.1.1").decide(&cfg, &blobs);
+        assert_eq!(d.status(), status, "{path}: {d:?}");
+        assert_eq!(oci_code(&d).as_deref(), Some(code), "{path}");
+        assert!(d
+            .reply()
+            .headers
+            .iter()
+            .any(|(k, v)| *k == "Content-Type" && v.starts_with("application/json")));
+    }
+    let long_name = format!("/v2/{}/manifests/latest", "a".repeat(256));
+    assert_eq!(
+        oci_code(&get(&long_name).decide(&cfg, &blobs)).as_deref(),
+        Some("NAME_INVALID")
+    );
+    let long_path = format!("/v2/{}/manifests/latest", "a/".repeat(1100));
+    assert_eq!(get(&long_path).decide(&cfg, &blobs).status(), 414);
+    assert!(blobs.asked.borrow().is_empty());
+}
+
+#[test]
+fn cosign_signatures() {
+    let hex = &D[7..];
+    let cfg = full_config();
+    let blobs = FakeBlobs::default();
+    for suffix in ["sig", "att"] {
+        let d = get(&format!("/v2/pause/manifests/sha256-{hex}.{suffix}?x=1")).decide(&cfg, &blobs);
+        assert_eq!(
+            answer(&d),
+            location(&format!("https://signatures.example/v2/k8s-artifacts-prod/images/pause/manifests/sha256-{hex}.{suffix}?x=1"))
+        );
+        assert!(matches!(
+            d,
+            Decision::Redirect {
+                target: Target::SignatureUpstream,
+                ..
+            }
+        ));
+    }
+    // A near miss is an ordinary tag.
+    let tag = format!("sha256-{}.sig", &hex[1..]);
+    let d = get(&format!("/v2/pause/manifests/{tag}")).decide(&cfg, &blobs);
+    assert_eq!(answer(&d), location(&format!("{UP}/pause/manifests/{tag}")));
+}
+
+#[test]
+fn manifests_tags_and_referrers_go_upstream_with_their_query() {
+    let cfg = full_config();
+    let blobs = FakeBlobs::default();
+    let cases = [
+        ("/v2/pause/manifests/3.9", "/pause/manifests/3.9"),
+        (
+            &format!("/v2/pause/manifests/{D}") as &str,
+            &format!("/pause/manifests/{D}") as &str,
+        ),
+        (
+            "/v2/kube-apiserver/tags/list?n=10&last=v1.30.0",
+            "/kube-apiserver/tags/list?n=10&last=v1.30.0",
+        ),
+        (
+            &format!("/v2/a/b/referrers/{D}?artifactType=application%2Fvnd.example"),
+            &format!("/a/b/referrers/{D}?artifactType=application%2Fvnd.example"),
+        ),
+    ];
+    for (path, upstream) in cases {
+        // Manifests never depend on the client.
+        for client in ["35.180.1.1", "35.220.26.1", "garbage"] {
+            let d = get(path).from(client).decide(&cfg, &blobs);
+            assert_eq!(
+                answer(&d),
+                location(&format!("{UP}{upstream}")),
+                "{path} from {client}"
+            );
+        }
+    }
+    assert!(
+        blobs.asked.borrow().is_empty(),
+        "no existence checks for manifests"
+    );
+}
+
+#[test]
+fn blobs_by_client_location() {
+    let cfg = full_config();
+    let up = format!("{UP}/pause/blobs/{D}");
+    let mirror = |base: &str| format!("{base}/containers/images/{D}");
+    let cases = [
+        // AWS with a mirror that has the blob.
+        ("35.180.1.1", mirror(EU_WEST_3)),
+        // A regional /24 inside a GLOBAL /17 is that region.
+        ("35.55.34.7", mirror(US_EAST_2)),
+        ("35.55.34.255", mirror(US_EAST_2)),
+        // AWS IPv4-mapped IPv6 is the IPv4 client.
+        ("::ffff:35.180.1.1", mirror(EU_WEST_3)),
+        // AWS GLOBAL, AWS without a mirror (IPv6 us-west-2), Azure, unknown.
+        ("35.55.28.1", mirror(CDN)),
+        ("2600:1f01:4874::47", mirror(CDN)),
+        ("2400:6500:0:9::2", mirror(CDN)),
+        ("20.36.32.5", mirror(CDN)),
+        ("192.168.0.1", mirror(CDN)),
+        ("::1", mirror(CDN)),
+        // Garbage is unknown, never an error.
+        ("35.180.1.1:443", mirror(CDN)),
+        ("35.180.1.1, 10.0.0.1", mirror(CDN)),
+        ("", mirror(CDN)),
+        ("not an address", mirror(CDN)),
+        // GCP stays in GCP.
+        ("35.220.26.1", up.clone()),
+    ];
+    for (client, want) in cases {
+        let blobs = everywhere();
+        let d = get(&format!("/v2/pause/blobs/{D}"))
+            .from(client)
+            .decide(&cfg, &blobs);
+        assert_eq!(answer(&d), location(&want), "client {client:?}");
+        let asked = blobs.asked.borrow();
+        if want == up {
+            assert!(asked.is_empty(), "GCP clients are not checked");
+        } else {
+            assert_eq!(
+                *asked,
+                vec![want.clone()],
+                "exactly the candidate is checked"
+            );
+        }
+    }
+    // No CF-Connecting-IP at all.
+    let blobs = everywhere();
+    assert_eq!(
+        answer(&get(&format!("/v2/pause/blobs/{D}")).decide(&cfg, &blobs)),
+        location(&mirror(CDN))
+    );
+}
+
+#[test]
+fn blob_aliases_and_fallbacks() {
+    let cfg = full_config();
+    // me-south-1 (Bahrain) is an alias of the me-central-1 bucket; find a
+    // me-south-1 address in the tables rather than hard-coding one.
+    let bahrain = (0u32..=u32::MAX)
+        .step_by(1 << 12)
+        .map(std::net::Ipv4Addr::from)
+        .find(|ip| registry_edge::ranges::lookup_v4(*ip).is_some_and(|l| l.region == "me-south-1"))
+        .expect("a me-south-1 prefix");
+    let blobs = everywhere();
+    let d = get(&format!("/v2/pause/blobs/{D}"))
+        .from(&bahrain.to_string())
+        .decide(&cfg, &blobs);
+    assert_eq!(
+        answer(&d),
+        location(&format!("{ME_CENTRAL_1}/containers/images/{D}"))
+    );
+
+    // Missing in the mirror: upstream (the default CDN is not tried).
+    let blobs = FakeBlobs::with(&[&format!("{CDN}/containers/images/{D}")]);
+    let d = get(&format!("/v2/pause/blobs/{D}?q=1"))
+        .from("35.180.1.1")
+        .decide(&cfg, &blobs);
+    assert_eq!(answer(&d), location(&format!("{UP}/pause/blobs/{D}?q=1")));
+    assert_eq!(blobs.asked.borrow().len(), 1);
+
+    // Missing in the CDN: upstream.
+    let blobs = FakeBlobs::default();
+    let d = get(&format!("/v2/pause/blobs/{D}"))
+        .from("192.168.0.1")
+        .decide(&cfg, &blobs);
+    assert_eq!(answer(&d), location(&format!("{UP}/pause/blobs/{D}")));
+
+    // No DEFAULT_BLOB_BASE_URL: upstream without asking anyone.
+    let cfg = config(&[
+        ("UPSTREAM_REGISTRY_ENDPOINT", "https://upstream.example"),
+        (
+            "BLOB_MIRRORS",
+            r#"{"eu-west-3": "https://eu-west-3.example"}"#,
+        ),
+    ]);
+    let blobs = everywhere();
+    let d = get(&format!("/v2/pause/blobs/{D}"))
+        .from("20.36.32.5")
+        .decide(&cfg, &blobs);
+    assert_eq!(
+        answer(&d),
+        location(&format!("https://upstream.example/v2/pause/blobs/{D}"))
+    );
+    assert!(blobs.asked.borrow().is_empty());
+
+    // The query follows the blob to the mirror too.
+    let blobs = everywhere();
+    let d = get(&format!("/v2/pause/blobs/{D}?ns=registry.k8s.io"))
+        .from("35.180.1.1")
+        .decide(&full_config(), &blobs);
+    assert_eq!(
+        answer(&d),
+        location(&format!(
+            "{EU_WEST_3}/containers/images/{D}?ns=registry.k8s.io"
+        ))
+    );
+    assert_eq!(
+        *blobs.asked.borrow(),
+        vec![format!("{EU_WEST_3}/containers/images/{D}")],
+        "checked without the query"
+    );
+}
+
+#[test]
+fn head_is_decided_like_get() {
+    let cfg = full_config();
+    let blobs = everywhere();
+    let d = get(&format!("/v2/pause/blobs/{D}"))
+        .method("HEAD")
+        .from("35.180.1.1")
+        .decide(&cfg, &blobs);
+    assert_eq!(
+        answer(&d),
+        location(&format!("{EU_WEST_3}/containers/images/{D}"))
+    );
+}
+
+#[test]
+fn nearest_upstream_region() {
+    let regions = r#"[
+        {"name": "us-central1", "endpoint": "https://us-central1.example", "lat": 41.26, "lon": -95.86},
+        {"name": "europe-west1", "endpoint": "https://europe-west1.example/", "lat": 50.45, "lon": 3.82},
+        {"name": "asia-northeast1", "endpoint": "https://asia-northeast1.example", "lat": 35.68, "lon": 139.69},
+        {"name": "australia-southeast1", "endpoint": "https://australia-southeast1.example", "lat": -33.87, "lon": 151.21}
+    ]"#;
+    let cfg = config(&[
+        ("UPSTREAM_REGISTRY_ENDPOINT", "https://fallback.example"),
+        ("UPSTREAM_REGISTRY_PATH", "images"),
+        ("UPSTREAM_REGIONS", regions),
+    ]);
+    let blobs = FakeBlobs::default();
+    let cases = [
+        ((40.71, -74.0), "us-central1"),            // New York
+        ((48.86, 2.35), "europe-west1"),            // Paris
+        ((-1.29, 36.82), "europe-west1"),           // Nairobi
+        ((37.57, 126.98), "asia-northeast1"),       // Seoul
+        ((-36.85, 174.76), "australia-southeast1"), // Auckland
+        ((21.3, -157.8), "us-central1"),            // Honolulu
+    ];
+    for ((lat, lon), region) in cases {
+        let d = get("/v2/pause/manifests/3.9")
+            .at(lat, lon)
+            .decide(&cfg, &blobs);
+        assert_eq!(
+            answer(&d),
+            location(&format!(
+                "https://{region}.example/v2/images/pause/manifests/3.9"
+            )),
+            "{lat},{lon}"
+        );
+        // Blob fallbacks use the same region.
+        let d = get(&format!("/v2/pause/blobs/{D}"))
+            .from("35.220.26.1")
+            .at(lat, lon)
+            .decide(&cfg, &blobs);
+        assert_eq!(
+            answer(&d),
+            location(&format!(
+                "https://{region}.example/v2/images/pause/blobs/{D}"
+            ))
+        );
+    }
+    // Without a location: UPSTREAM_REGISTRY_ENDPOINT.
+    let d = get("/v2/pause/manifests/3.9").decide(&cfg, &blobs);
+    assert_eq!(
+        answer(&d),
+        location("https://fallback.example/v2/images/pause/manifests/3.9")
+    );
+}
+
+#[test]
+fn empty_upstream_path_has_no_empty_segment() {
+    let cfg = config(&[("UPSTREAM_REGISTRY_ENDPOINT", "https://k8s.gcr.io")]);
+    let d = get("/v2/pause/manifests/latest").decide(&cfg, &FakeBlobs::default());
+    assert_eq!(
+        answer(&d),
+        location("https://k8s.gcr.io/v2/pause/manifests/latest")
+    );
+}
+
+#[test]
+fn queries_that_cannot_be_passed_on_are_rejected() {
+    let cfg = full_config();
+    let blobs = FakeBlobs::default();
+    for query in [
+        "a b",
+        "a\r\nLocation: https://evil.example",
+        "x#frag",
+        "\u{7f}",
+        "é",
+    ] {
+        let mut req = get("/v2/pause/tags/list");
+        req.query = query.to_string();
+        let d = req.decide(&cfg, &blobs);
+        assert_eq!(d.status(), 400, "{query:?}");
+        assert_eq!(oci_code(&d).as_deref(), Some("UNSUPPORTED"));
+    }
+    let mut req = get("/v2/pause/tags/list");
+    req.query = "n=1&".repeat(600);
+    assert_eq!(req.decide(&cfg, &blobs).status(), 400);
+    // Legacy redirects refuse what they cannot carry, too.
+    let mut req = get("/v2/x").host("k8s.gcr.io");
+    req.path = "/v2/x\r\nSet-Cookie: a=b".into();
+    assert_eq!(req.decide(&cfg, &blobs).status(), 400);
+}

@@ -1,0 +1,85 @@
+// Runs the built worker (build/, from `make build`) under `wrangler dev` on
+// loopback, configured through its normal variables: each call writes its
+// own wrangler.toml (no [build] step, so startup is a few seconds) with the
+// given [vars] and starts wrangler in its own process group.
+//
+//   const w = await startWorker({ vars: { UPSTREAM_REGISTRY_ENDPOINT: '...' } });
+//   await fetch(`${w.url}/v2/`); ... await w.stop();
+
+import { writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, makeTempDir, spawnGroup, stopGroup, waitForHttp } from './processes.mjs';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const WRANGLER = path.join(ROOT, 'node_modules/.bin/wrangler');
+const ENTRY = path.join(ROOT, 'build/index.js');
+// The compatibility date of the repository's wrangler.toml.
+const COMPATIBILITY_DATE = '2026-07-29';
+
+/** TOML for one value: strings, numbers, booleans, arrays and tables. */
+export function toToml(value) {
+  if (typeof value === 'string') return JSON.stringify(value); // a valid TOML basic string
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return `[${value.map(toToml).join(', ')}]`;
+  if (value && typeof value === 'object') {
+    return `{ ${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)} = ${toToml(v)}`).join(', ')} }`;
+  }
+  throw new Error(`cannot write ${value} as TOML`);
+}
+
+/**
+ * @param {object} opts
+ * @param {Record<string, unknown>} opts.vars  the worker's [vars]
+ * @param {string} [opts.stateDir]  where wrangler persists the Cache API;
+ *   pass the same directory to a later worker to start with a warm colo cache
+ * @param {number} [opts.readyTimeoutMs=60000]
+ * @returns {Promise<{url: string, port: number, logFile: string, stop: () => Promise<void>}>}
+ */
+export async function startWorker({ vars, stateDir, readyTimeoutMs = 60_000 } = {}) {
+  if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run \`make build\` first`);
+  const tmp = await makeTempDir('registry-edge-worker-');
+  const lines = [
+    'name = "registry-edge-test"',
+    `main = ${JSON.stringify(ENTRY)}`,
+    `compatibility_date = "${COMPATIBILITY_DATE}"`,
+    '',
+    '[vars]',
+    ...Object.entries(vars ?? {}).map(([k, v]) => `${k} = ${toToml(v)}`),
+  ];
+  const config = path.join(tmp.dir, 'wrangler.toml');
+  await writeFile(config, `${lines.join('\n')}\n`);
+  const port = await freePort();
+  const inspectorPort = await freePort();
+  const logFile = path.join(tmp.dir, 'wrangler.log');
+  const child = spawnGroup(
+    WRANGLER,
+    [
+      'dev', '--config', config, '--ip', '127.0.0.1', '--port', String(port),
+      '--inspector-port', String(inspectorPort), '--persist-to', stateDir ?? path.join(tmp.dir, 'state'),
+      '--show-interactive-dev-session=false', '--log-level', 'info',
+    ],
+    {
+      logFile,
+      cwd: tmp.dir,
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
+    },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHttp(`${url}/v2/`, { timeoutMs: readyTimeoutMs, child, accept: (s) => s === 200 || s === 500 });
+  } catch (err) {
+    await stopGroup(child);
+    throw err;
+  }
+  return {
+    url,
+    port,
+    logFile,
+    async stop() {
+      await stopGroup(child);
+      await tmp.remove();
+    },
+  };
+}

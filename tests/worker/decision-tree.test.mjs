@@ -1,0 +1,193 @@
+// Every branch of the README's decision tree, over HTTP, against the built
+// wasm running in workerd under `wrangler dev`. Mirror HEADs go to real
+// loopback servers; upstream hosts are only ever named in Location headers.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startWorker } from '../support/worker.mjs';
+import { startMirror } from '../support/mirror-server.mjs';
+import { request, ociCode } from '../support/http.mjs';
+import { PERSONAS, blob } from './fixtures.mjs';
+
+const UPSTREAM = 'https://upstream.example';
+const DALLAS = 'https://us-south1.example';
+const SIGNATURES = 'https://signatures.example';
+const INFO = 'https://info.example/registry';
+const PRIVACY = 'https://privacy.example/policy';
+const PATH = 'k8s-artifacts-prod/images';
+
+const present = blob('present everywhere');
+const missingInEuWest3 = blob('missing in eu-west-3');
+let euWest3, usEast2, cdn, worker;
+
+before(async () => {
+  euWest3 = await startMirror({ blobs: [present] });
+  usEast2 = await startMirror({ blobs: [present, missingInEuWest3] });
+  cdn = await startMirror({ blobs: [present, missingInEuWest3] });
+  worker = await startWorker({
+    vars: {
+      UPSTREAM_REGISTRY_ENDPOINT: UPSTREAM,
+      UPSTREAM_REGISTRY_PATH: PATH,
+      SIGNATURE_UPSTREAM_ENDPOINT: SIGNATURES,
+      INFO_URL: INFO,
+      PRIVACY_URL: PRIVACY,
+      DEFAULT_BLOB_BASE_URL: cdn.url,
+      BLOB_MIRRORS: { 'eu-west-3': euWest3.url, 'us-east-2': usEast2.url },
+      // wrangler dev's placeholder request.cf is in Austin, TX: Dallas wins.
+      UPSTREAM_REGIONS: [
+        { name: 'europe-west1', endpoint: 'https://europe-west1.example', lat: 50.45, lon: 3.82 },
+        { name: 'us-south1', endpoint: DALLAS, lat: 32.78, lon: -96.8 },
+        { name: 'asia-east1', endpoint: 'https://asia-east1.example', lat: 24.05, lon: 120.52 },
+      ],
+      LEGACY_HOSTS: 'k8s.gcr.io,gcr-legacy.example',
+      PRIMARY_HOST: 'registry.k8s.io',
+      BLOB_CHECK_TIMEOUT_MS: 1000,
+      NEGATIVE_CACHE_SECONDS: 60,
+    },
+  });
+});
+
+after(async () => {
+  await worker?.stop();
+  for (const m of [euWest3, usEast2, cdn]) await m?.stop();
+});
+
+const get = (path, opts) => request(worker.url, path, opts);
+const asClient = (ip, extra = {}) => ({ headers: { 'CF-Connecting-IP': ip, ...extra } });
+
+function assertRedirect(res, status, location) {
+  assert.equal(res.status, status, `${res.status} ${res.body}`);
+  assert.equal(res.headers.location, location);
+}
+
+test('1. legacy host: 301 to the primary host, same path and query', async () => {
+  const res = await get('/v2/pause/tags/list?n=5&last=3.9', { headers: { Host: 'k8s.gcr.io' } });
+  assertRedirect(res, 301, 'https://registry.k8s.io/v2/pause/tags/list?n=5&last=3.9');
+  const other = await get('/v2/', { headers: { Host: 'GCR-LEGACY.example:443' } });
+  assertRedirect(other, 301, 'https://registry.k8s.io/v2/');
+});
+
+test('2. methods other than GET and HEAD: 405 with Allow', async () => {
+  for (const method of ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']) {
+    const res = await get('/v2/pause/manifests/3.9', { method });
+    assert.equal(res.status, 405, method);
+    assert.equal(res.headers.allow, 'GET, HEAD');
+  }
+  assert.equal((await get('/v2/', { method: 'HEAD' })).status, 200);
+});
+
+test('3. /, /privacy and other paths outside /v2', async () => {
+  assertRedirect(await get('/'), 307, INFO);
+  assertRedirect(await get('/privacy'), 307, PRIVACY);
+  for (const path of ['/v3/', '/favicon.ico', '/v2foo', '/privacy/x']) {
+    const res = await get(path);
+    assert.equal(res.status, 404, path);
+    assert.equal(res.headers.location, undefined);
+  }
+});
+
+test('4. /v2 and /v2/: 200, registry/2.0, no auth challenge', async () => {
+  for (const path of ['/v2', '/v2/']) {
+    const res = await get(path);
+    assert.equal(res.status, 200, path);
+    assert.equal(res.headers['docker-distribution-api-version'], 'registry/2.0');
+    assert.equal(res.headers['www-authenticate'], undefined);
+  }
+});
+
+test('5. /v2/_catalog: 404 UNSUPPORTED', async () => {
+  const res = await get('/v2/_catalog');
+  assert.equal(res.status, 404);
+  assert.match(res.headers['content-type'], /application\/json/);
+  assert.equal(ociCode(res), 'UNSUPPORTED');
+});
+
+test('6. paths that do not parse: OCI JSON errors', async () => {
+  const cases = [
+    ['/v2/Pause/manifests/3.9', 'NAME_INVALID'],
+    ['/v2/pause/blobs/sha256:abc', 'DIGEST_INVALID'],
+    ['/v2/pause/blobs/md5:d41d8cd98f00b204e9800998ecf8427e', 'DIGEST_INVALID'],
+    ['/v2/pause/referrers/latest', 'DIGEST_INVALID'],
+  ];
+  for (const [path, code] of cases) {
+    const res = await get(path);
+    assert.ok(res.status >= 400 && res.status < 500, `${path}: ${res.status}`);
+    assert.equal(ociCode(res), code, `${path}: ${res.body}`);
+  }
+  const unknown = await get('/v2/pause/whatever/x');
+  assert.ok(unknown.status === 404 || unknown.status === 400, `${unknown.status}`);
+  assert.ok(ociCode(unknown), unknown.body);
+});
+
+test('7. cosign signatures and attestations: the signature upstream', async () => {
+  const hex = present.digest.slice('sha256:'.length);
+  for (const suffix of ['sig', 'att']) {
+    const res = await get(`/v2/pause/manifests/sha256-${hex}.${suffix}`);
+    assertRedirect(res, 307, `${SIGNATURES}/v2/${PATH}/pause/manifests/sha256-${hex}.${suffix}`);
+  }
+});
+
+test('8. manifests, tags/list and referrers: the nearest upstream, query kept', async () => {
+  assertRedirect(await get('/v2/pause/manifests/3.9'), 307, `${DALLAS}/v2/${PATH}/pause/manifests/3.9`);
+  assertRedirect(
+    await get('/v2/kube-apiserver/tags/list?n=10&last=v1.30.0'),
+    307,
+    `${DALLAS}/v2/${PATH}/kube-apiserver/tags/list?n=10&last=v1.30.0`,
+  );
+  assertRedirect(
+    await get(`/v2/sig-storage/csi-provisioner/referrers/${present.digest}?artifactType=x`),
+    307,
+    `${DALLAS}/v2/${PATH}/sig-storage/csi-provisioner/referrers/${present.digest}?artifactType=x`,
+  );
+  assertRedirect(
+    await get(`/v2/pause/manifests/${present.digest}`, { method: 'HEAD' }),
+    307,
+    `${DALLAS}/v2/${PATH}/pause/manifests/${present.digest}`,
+  );
+});
+
+test('9a. blob from an AWS region with a mirror that has it: the mirror', async () => {
+  const res = await get(`/v2/pause/blobs/${present.digest}`, asClient(PERSONAS.awsEuWest3));
+  assertRedirect(res, 307, euWest3.blobUrl(present.digest));
+  assert.equal(euWest3.countFor('HEAD', present.digest), 1);
+});
+
+test('9b. the regional /24 inside a GLOBAL /17 is that region', async () => {
+  const res = await get(`/v2/pause/blobs/${present.digest}?x=1`, asClient(PERSONAS.awsUsEast2InGlobal));
+  assertRedirect(res, 307, `${usEast2.blobUrl(present.digest)}?x=1`);
+});
+
+test('9c. mirror without the blob: upstream', async () => {
+  const res = await get(`/v2/pause/blobs/${missingInEuWest3.digest}`, asClient(PERSONAS.awsEuWest3));
+  assertRedirect(res, 307, `${DALLAS}/v2/${PATH}/pause/blobs/${missingInEuWest3.digest}`);
+  assert.equal(euWest3.countFor('HEAD', missingInEuWest3.digest), 1);
+});
+
+test('9d. GCP clients: upstream, no existence check', async () => {
+  const before = euWest3.log.length + usEast2.log.length + cdn.log.length;
+  const res = await get(`/v2/pause/blobs/${present.digest}`, asClient(PERSONAS.gcp));
+  assertRedirect(res, 307, `${DALLAS}/v2/${PATH}/pause/blobs/${present.digest}`);
+  assert.equal(euWest3.log.length + usEast2.log.length + cdn.log.length, before);
+});
+
+test('9e. AWS region without a mirror, Azure, unknown, missing and garbage addresses: the default CDN', async () => {
+  const clients = [
+    asClient(PERSONAS.awsV6UsWest2),
+    asClient(PERSONAS.azure),
+    asClient(PERSONAS.unknown),
+    asClient('not-an-ip'),
+    asClient('35.180.1.1, 10.0.0.1'),
+    // X-Forwarded-For is never trusted: without CF-Connecting-IP this is unknown.
+    { headers: { 'X-Forwarded-For': PERSONAS.awsEuWest3 } },
+    {},
+  ];
+  for (const opts of clients) {
+    const res = await get(`/v2/pause/blobs/${present.digest}`, opts);
+    assertRedirect(res, 307, cdn.blobUrl(present.digest));
+  }
+});
+
+test('9f. HEAD for a blob is decided like GET', async () => {
+  const res = await get(`/v2/pause/blobs/${present.digest}`, { method: 'HEAD', ...asClient(PERSONAS.awsEuWest3) });
+  assertRedirect(res, 307, euWest3.blobUrl(present.digest));
+});
