@@ -25,7 +25,7 @@ export CLOUDFLARE_CF_FETCH_ENABLED := false
 
 WORKER_BUILD_VERSION := 0.8.7
 # wasm-bindgen-cli must equal the wasm-bindgen pinned in Cargo.toml.
-WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' Cargo.toml)
+WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = .*"=\([0-9.]*\)".*/\1/p' Cargo.toml)
 DEBIAN_PACKAGES := curl gzip skopeo podman buildah umoci containerd docker-registry wrk
 
 DEV_PORT ?= 8787
@@ -96,7 +96,8 @@ test: lint test-native test-worker test-e2e deploy-check
 lint: rust-tools
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
-	cargo clippy --target wasm32-unknown-unknown --lib --examples -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown --lib -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown --examples --no-default-features -- -D warnings
 
 test-native:
 	cargo test --workspace
@@ -112,7 +113,8 @@ test-e2e: build debian-tools
 .PHONY: bench load fuzz
 bench: build debian-tools
 	cargo bench --bench lookup
-	cargo build --release --target wasm32-unknown-unknown --example wasm_lookup_bench
+	cargo bench --bench decision
+	cargo build --release --target wasm32-unknown-unknown --example wasm_lookup_bench --no-default-features
 	node benches/wasm/lookup.mjs
 	@echo "wasm_gzip_bytes $$(gzip -9 -c build/index_bg.wasm | wc -c)"
 	node benches/http.mjs

@@ -2,7 +2,7 @@
 //! (run by `make bench`): plain exports, no wasm-bindgen, so the harness
 //! measures the lookup and nothing else.
 //!
-//! cargo build --release --target wasm32-unknown-unknown --example wasm_lookup_bench
+//! cargo build --release --target wasm32-unknown-unknown --example wasm_lookup_bench --no-default-features
 
 use registry_edge::ranges;
 use std::net::{Ipv4Addr, Ipv6Addr};

@@ -14,5 +14,5 @@ pub mod trie;
 
 pub use ranges::{lookup, Cloud, Location};
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "worker"))]
 mod worker;
