@@ -74,7 +74,7 @@ debian-tools:
 # The same feature set worker-build enables for its wasm-opt pass.
 WASM_FEATURES := $(addprefix --enable-,mutable-globals sign-ext nontrapping-float-to-int bulk-memory multivalue reference-types exception-handling)
 
-build: setup
+build: setup ranges-data
 	worker-build --release
 	@# worker-build keeps the wasm names section (~190 KB of symbol names, for
 	@# symbolised stack traces). Panic messages keep their text without it, and
@@ -128,9 +128,16 @@ fuzz:
 
 # ---- data -----------------------------------------------------------------
 
-.PHONY: ranges
+.PHONY: ranges ranges-data
 ranges:
 	cargo run --quiet -p ranges-refresh -- $(if $(FROM),--from $(FROM))
+
+# The build needs every provider file named in ranges/sources.json: fetch
+# them when RANGES_DIR lacks any (a fresh clone with the default ranges/).
+ranges-data:
+	@for f in $$(sed -n 's/.*"file": *"\([^"]*\)".*/\1/p' ranges/sources.json); do \
+		[ -f "$(RANGES_DIR)/$$f" ] || { echo "$(RANGES_DIR)/$$f missing: running make ranges"; $(MAKE) --no-print-directory ranges; break; }; \
+	done
 
 .PHONY: clean
 clean:

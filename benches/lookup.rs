@@ -1,7 +1,8 @@
 //! `make bench`: median lookup time over a fixed, seeded mix of 200,000 IPv4
 //! and 200,000 IPv6 addresses (half uniformly random, half inside published
-//! prefixes), and the size of the baked tables. Prints one `name value`
-//! line per figure. The same address mix is written to target/bench/ for
+//! prefixes), the size of the baked tables, and the median wall time of
+//! `registry-edge lookup` reading those 400,000 addresses from stdin.
+//! Prints one `name value` line per figure. The same address mix is written to target/bench/ for
 //! the wasm32 harness (benches/wasm/lookup.mjs) so both measure the same.
 
 #[allow(dead_code)]
@@ -10,8 +11,10 @@ mod tablegen;
 
 use registry_edge::ranges;
 use std::hint::black_box;
+use std::io::Write;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
 const PER_FAMILY: usize = 200_000;
@@ -112,4 +115,38 @@ fn main() {
         median_ns(&v6, |a| ranges::lookup_v6(a).is_some())
     );
     println!("table_bytes {}", ranges::table_bytes());
+
+    let mut text = String::new();
+    for ip in &v4 {
+        text.push_str(&format!("{ip}\n"));
+    }
+    for ip in &v6 {
+        text.push_str(&format!("{ip}\n"));
+    }
+    println!("cli_lookup_400k_ms {:.1}", cli_median_ms(&text));
+}
+
+/// Median wall time of the CLI answering `input` on stdin (11 runs).
+fn cli_median_ms(input: &str) -> f64 {
+    let mut samples: Vec<f64> = (0..11)
+        .map(|_| {
+            let start = Instant::now();
+            let mut child = Command::new(env!("CARGO_BIN_EXE_registry-edge"))
+                .arg("lookup")
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .spawn()
+                .expect("the CLI runs");
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(input.as_bytes())
+                .unwrap();
+            assert!(child.wait().unwrap().success());
+            start.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
 }
