@@ -3,7 +3,9 @@
 # ../shared/TOOLCHAIN.md for why each override below exists).
 
 SHELL := /bin/bash
-.SHELLFLAGS := -eu -o pipefail -c
+# No -u: bash sources /etc/bash.bashrc when its stdin is a socket (as under
+# wrangler's [build] step), and that file reads an unset PS1.
+.SHELLFLAGS := -e -o pipefail -c
 .DEFAULT_GOAL := help
 
 # Provider range data (not committed): `make ranges` fetches it into ranges/;
