@@ -28,7 +28,7 @@ export CLOUDFLARE_CF_FETCH_ENABLED := false
 WORKER_BUILD_VERSION := 0.8.7
 # wasm-bindgen-cli must equal the wasm-bindgen pinned in Cargo.toml.
 WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = .*"=\([0-9.]*\)".*/\1/p' Cargo.toml)
-DEBIAN_PACKAGES := curl gzip skopeo podman buildah umoci containerd docker-registry wrk
+DEBIAN_PACKAGES := curl gzip skopeo podman containerd docker-registry
 
 DEV_PORT ?= 8787
 FUZZ_SECONDS ?= 60
@@ -124,9 +124,9 @@ bench: build debian-tools
 load: build debian-tools
 	node tests/load/run.mjs
 
-fuzz:
+fuzz: ranges-data
 	@cargo +nightly fuzz --version >/dev/null 2>&1 || cargo +nightly install cargo-fuzz
-	cd fuzz && cargo +nightly fuzz run decide -- -max_total_time=$(FUZZ_SECONDS)
+	cd fuzz && cargo +nightly fuzz run decide -- -dict=decide.dict -max_total_time=$(FUZZ_SECONDS)
 
 # ---- data -----------------------------------------------------------------
 

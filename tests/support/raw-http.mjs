@@ -74,11 +74,14 @@ export function rawRequest(port, bytes, { timeoutMs = 10_000, host = '127.0.0.1'
   });
 }
 
-/** Status line and headers, once the blank line has arrived. */
-function parseHead(raw) {
-  const end = raw.indexOf('\r\n\r\n');
+/**
+ * Status line and headers of the final answer, once its blank line has
+ * arrived (interim 1xx answers such as 100 Continue are skipped).
+ */
+function parseHead(raw, from = 0) {
+  const end = raw.indexOf('\r\n\r\n', from);
   if (end < 0) return null;
-  const lines = raw.subarray(0, end).toString('latin1').split('\r\n');
+  const lines = raw.subarray(from, end).toString('latin1').split('\r\n');
   const m = /^HTTP\/\d(?:\.\d)? (\d{3})(?: (.*))?$/.exec(lines[0]);
   if (!m) return null;
   const headers = {};
@@ -88,7 +91,9 @@ function parseHead(raw) {
     const name = line.slice(0, colon).trim().toLowerCase();
     (headers[name] ??= []).push(line.slice(colon + 1).trim());
   }
-  return { status: Number(m[1]), reason: m[2] ?? '', headers, bodyStart: end + 4 };
+  const status = Number(m[1]);
+  if (status >= 100 && status < 200 && status !== 101) return parseHead(raw, end + 4);
+  return { status, reason: m[2] ?? '', headers, bodyStart: end + 4 };
 }
 
 function bodyComplete(head, raw) {
@@ -96,6 +101,6 @@ function bodyComplete(head, raw) {
   const length = head.headers['content-length']?.[0];
   if (length !== undefined) return body.length >= Number(length);
   if (/chunked/i.test(head.headers['transfer-encoding']?.[0] ?? '')) return body.includes('0\r\n\r\n');
-  // 1xx/204/304 and bodiless redirects from this worker carry no body.
-  return head.status === 204 || head.status === 304 || (head.status >= 100 && head.status < 200);
+  // 101/204/304 carry no body; anything else is read until the server closes.
+  return head.status === 101 || head.status === 204 || head.status === 304;
 }

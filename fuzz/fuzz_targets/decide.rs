@@ -1,0 +1,406 @@
+//! Fuzzes `registry_edge::decision::decide`, the pure decision core, with a
+//! fixed realistic configuration and a blob existence check answered from
+//! the input. Properties checked on every input:
+//!
+//! - the decision is made without waiting (the fake check never waits, so
+//!   the future is ready on the first poll) and never panics;
+//! - the status is never 5xx (the configuration is valid), and is one the
+//!   README lists: 200, 301, 307, 400, 404, 405, 414;
+//! - every `Location` is one of the configured bases (or PRIMARY_HOST)
+//!   followed by `/`, `?` or nothing: no input moves a redirect to another
+//!   host, and no control character or space reaches the header;
+//! - every existence check asks a configured mirror or the default CDN for
+//!   `<base>/containers/images/<digest>`: no input steers the HEAD elsewhere;
+//! - a reply body on a `/v2/` error is the OCI JSON error shape.
+//!
+//! The input is structured (arbitrary) so that the fuzzer reaches the blob
+//! branch for every kind of client: a persona address, a random IPv4/IPv6
+//! address, or raw text; raw paths cover everything else.
+
+#![no_main]
+
+use arbitrary::Arbitrary;
+use libfuzzer_sys::fuzz_target;
+use registry_edge::config::Config;
+use registry_edge::decision::{decide, BlobCheck, Decision};
+use registry_edge::request::{Coordinates, RequestInfo};
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::pin::pin;
+use std::sync::OnceLock;
+use std::task::{Context, Poll, Waker};
+
+const UPSTREAM: &str = "https://us-central1-docker.pkg.dev";
+const SIGNATURES: &str = "https://signatures.example";
+const CDN: &str = "https://d1be1w964nk82h.cloudfront.net";
+const INFO: &str = "https://github.com/kubernetes/registry.k8s.io";
+const PRIVACY: &str = "https://www.linuxfoundation.org/privacy-policy/";
+const PRIMARY: &str = "registry.k8s.io";
+const MIRRORS: &[(&str, &str)] = &[
+    (
+        "eu-west-3",
+        "https://prod-registry-k8s-io-eu-west-3.s3.dualstack.eu-west-3.amazonaws.com",
+    ),
+    (
+        "us-east-2",
+        "https://prod-registry-k8s-io-us-east-2.s3.dualstack.us-east-2.amazonaws.com",
+    ),
+    ("us-west-2", "http://127.0.0.1:9000"),
+    (
+        "me-central-1",
+        "https://prod-registry-k8s-io-me-central-1.s3.dualstack.me-central-1.amazonaws.com",
+    ),
+    (
+        "me-south-1",
+        "https://prod-registry-k8s-io-me-central-1.s3.dualstack.me-central-1.amazonaws.com",
+    ),
+];
+const REGIONS: &[(&str, &str, f64, f64)] = &[
+    (
+        "us-central1",
+        "https://us-central1-docker.pkg.dev",
+        41.26,
+        -95.86,
+    ),
+    (
+        "europe-west1",
+        "https://europe-west1-docker.pkg.dev",
+        50.45,
+        3.82,
+    ),
+    (
+        "asia-east1",
+        "https://asia-east1-docker.pkg.dev",
+        24.05,
+        120.52,
+    ),
+];
+
+/// Two configurations: the production-like one, and a minimal one (no CDN,
+/// no regions, empty upstream path, no legacy hosts).
+fn configs() -> &'static [Config; 2] {
+    static CONFIGS: OnceLock<[Config; 2]> = OnceLock::new();
+    CONFIGS.get_or_init(|| {
+        let mirrors: serde_json::Map<String, serde_json::Value> = MIRRORS
+            .iter()
+            .map(|(r, u)| (r.to_string(), serde_json::Value::from(*u)))
+            .collect();
+        let regions: Vec<serde_json::Value> = REGIONS
+            .iter()
+            .map(|(n, e, lat, lon)| serde_json::json!({"name": n, "endpoint": e, "lat": lat, "lon": lon}))
+            .collect();
+        let full = [
+            ("UPSTREAM_REGISTRY_ENDPOINT", UPSTREAM.to_string()),
+            ("UPSTREAM_REGISTRY_PATH", "k8s-artifacts-prod/images".to_string()),
+            ("SIGNATURE_UPSTREAM_ENDPOINT", SIGNATURES.to_string()),
+            ("INFO_URL", INFO.to_string()),
+            ("PRIVACY_URL", PRIVACY.to_string()),
+            ("DEFAULT_BLOB_BASE_URL", CDN.to_string()),
+            ("BLOB_MIRRORS", serde_json::Value::Object(mirrors.clone()).to_string()),
+            ("UPSTREAM_REGIONS", serde_json::Value::Array(regions).to_string()),
+            ("LEGACY_HOSTS", "k8s.gcr.io,Legacy.Example".to_string()),
+            ("PRIMARY_HOST", PRIMARY.to_string()),
+            ("BLOB_CHECK_TIMEOUT_MS", "2000".to_string()),
+            ("NEGATIVE_CACHE_SECONDS", "60".to_string()),
+        ];
+        let minimal = [
+            ("UPSTREAM_REGISTRY_ENDPOINT", "http://127.0.0.1:5000/".to_string()),
+            ("BLOB_MIRRORS", serde_json::Value::Object(mirrors).to_string()),
+        ];
+        let build = |vars: &[(&str, String)]| {
+            Config::from_vars(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()))
+                .unwrap_or_else(|e| panic!("fuzz configuration is invalid: {e}"))
+        };
+        [build(&full), build(&minimal)]
+    })
+}
+
+/// `scheme://authority` prefixes a Location may start with, for a config.
+fn allowed_bases(config: &Config) -> Vec<String> {
+    let mut bases = vec![
+        config.upstream_registry_endpoint.clone(),
+        config.info_url.clone(),
+        config.privacy_url.clone(),
+    ];
+    bases.extend(config.signature_upstream_endpoint.clone());
+    bases.extend(config.default_blob_base_url.clone());
+    bases.extend(config.blob_mirrors.values().cloned());
+    bases.extend(config.upstream_regions.iter().map(|r| r.endpoint.clone()));
+    bases.extend(config.primary_host.as_ref().map(|h| format!("https://{h}")));
+    bases
+}
+
+/// The blob existence check: answers from the input's bits, records URLs.
+struct InputBlobs {
+    answers: u8,
+    asked: RefCell<Vec<String>>,
+    calls: Cell<u32>,
+}
+
+impl BlobCheck for InputBlobs {
+    async fn blob_exists(&self, url: &str) -> bool {
+        let n = self.calls.get();
+        self.calls.set(n + 1);
+        self.asked.borrow_mut().push(url.to_string());
+        self.answers >> (n % 8) & 1 == 1
+    }
+}
+
+fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(output) => output,
+        Poll::Pending => panic!("the decision waited although the blob check never does"),
+    }
+}
+
+#[derive(Arbitrary, Debug)]
+enum Method<'a> {
+    Get,
+    Head,
+    Other(&'a str),
+}
+
+#[derive(Arbitrary, Debug)]
+enum Host<'a> {
+    Primary,
+    Legacy,
+    LegacyUpperWithPort,
+    Raw(&'a str),
+}
+
+#[derive(Arbitrary, Debug)]
+enum Name<'a> {
+    Known(u8),
+    Raw(&'a str),
+}
+
+#[derive(Arbitrary, Debug)]
+enum Digest<'a> {
+    Sha256([u8; 32]),
+    Sha512([u8; 32], [u8; 32]),
+    /// The algorithm and hex part as given (upper case, wrong length, ...).
+    Raw(&'a str, &'a str),
+}
+
+#[derive(Arbitrary, Debug)]
+enum Path<'a> {
+    Blob(Name<'a>, Digest<'a>),
+    Manifest(Name<'a>, &'a str),
+    ManifestDigest(Name<'a>, Digest<'a>),
+    Cosign(Name<'a>, [u8; 32], bool),
+    Tags(Name<'a>),
+    Referrers(Name<'a>, Digest<'a>),
+    /// A pull path with something inserted somewhere.
+    Spliced(Name<'a>, Digest<'a>, u16, &'a str),
+    Raw(&'a str),
+}
+
+#[derive(Arbitrary, Debug)]
+enum Client<'a> {
+    None,
+    Persona(u8),
+    V4([u8; 4]),
+    V6([u8; 16]),
+    /// A persona address with decoration (spaces, a list, a port, a zone).
+    Decorated(u8, &'a str, &'a str),
+    Raw(&'a str),
+}
+
+#[derive(Arbitrary, Debug)]
+struct Input<'a> {
+    minimal_config: bool,
+    method: Method<'a>,
+    host: Host<'a>,
+    path: Path<'a>,
+    query: &'a str,
+    client: Client<'a>,
+    coordinates: Option<(f64, f64)>,
+    blob_answers: u8,
+}
+
+const NAMES: &[&str] = &[
+    "pause",
+    "e2e/multi-arch",
+    "sig-storage/csi-provisioner",
+    "a",
+    "blobs/manifests",
+];
+const PERSONAS: &[&str] = &[
+    "35.180.1.1",
+    "35.55.34.7",
+    "35.220.26.1",
+    "2600:1f01:4874::47",
+    "192.168.0.1",
+    "20.36.32.5",
+    "::ffff:35.180.1.1",
+];
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn name(n: &Name) -> String {
+    match n {
+        Name::Known(i) => NAMES[*i as usize % NAMES.len()].to_string(),
+        Name::Raw(s) => s.to_string(),
+    }
+}
+
+fn digest(d: &Digest) -> String {
+    match d {
+        Digest::Sha256(b) => format!("sha256:{}", hex(b)),
+        Digest::Sha512(a, b) => format!("sha512:{}{}", hex(a), hex(b)),
+        Digest::Raw(alg, h) => format!("{alg}:{h}"),
+    }
+}
+
+fn path(p: &Path) -> String {
+    match p {
+        Path::Blob(n, d) => format!("/v2/{}/blobs/{}", name(n), digest(d)),
+        Path::Manifest(n, r) => format!("/v2/{}/manifests/{r}", name(n)),
+        Path::ManifestDigest(n, d) => format!("/v2/{}/manifests/{}", name(n), digest(d)),
+        Path::Cosign(n, h, att) => format!(
+            "/v2/{}/manifests/sha256-{}.{}",
+            name(n),
+            hex(h),
+            if *att { "att" } else { "sig" }
+        ),
+        Path::Tags(n) => format!("/v2/{}/tags/list", name(n)),
+        Path::Referrers(n, d) => format!("/v2/{}/referrers/{}", name(n), digest(d)),
+        Path::Spliced(n, d, at, insert) => {
+            let mut s = format!("/v2/{}/blobs/{}", name(n), digest(d));
+            let mut at = *at as usize % (s.len() + 1);
+            while !s.is_char_boundary(at) {
+                at -= 1;
+            }
+            s.insert_str(at, insert);
+            s
+        }
+        Path::Raw(s) => s.to_string(),
+    }
+}
+
+fn client(c: &Client) -> Option<String> {
+    match c {
+        Client::None => None,
+        Client::Persona(i) => Some(PERSONAS[*i as usize % PERSONAS.len()].to_string()),
+        Client::V4(b) => Some(Ipv4Addr::from(*b).to_string()),
+        Client::V6(b) => Some(Ipv6Addr::from(*b).to_string()),
+        Client::Decorated(i, before, after) => Some(format!(
+            "{before}{}{after}",
+            PERSONAS[*i as usize % PERSONAS.len()]
+        )),
+        Client::Raw(s) => Some(s.to_string()),
+    }
+}
+
+fn check_location(location: &str, bases: &[String]) {
+    assert!(
+        location.bytes().all(|b| b.is_ascii_graphic()),
+        "Location has a control, space or non-ASCII byte: {location:?}"
+    );
+    let ok = bases.iter().any(|base| {
+        location.strip_prefix(base.as_str()).is_some_and(|rest| {
+            rest.is_empty() || rest.starts_with('/') || rest.starts_with('?') || base.ends_with('/')
+        })
+    });
+    assert!(ok, "Location {location:?} is not under a configured base");
+    // The authority itself, parsed the way a client would.
+    let after_scheme = location.split_once("://").expect("absolute Location").1;
+    let authority = after_scheme
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or_default();
+    assert!(
+        bases.iter().any(|b| b
+            .split_once("://")
+            .map(|(_, r)| r.split(['/', '?', '#']).next() == Some(authority))
+            == Some(true)),
+        "Location {location:?} names host {authority:?}"
+    );
+}
+
+fuzz_target!(|input: Input| {
+    let config = &configs()[usize::from(input.minimal_config)];
+    let host = match &input.host {
+        Host::Primary => PRIMARY.to_string(),
+        Host::Legacy => "k8s.gcr.io".to_string(),
+        Host::LegacyUpperWithPort => "K8S.GCR.IO.:443".to_string(),
+        Host::Raw(s) => s.to_string(),
+    };
+    let method = match &input.method {
+        Method::Get => "GET",
+        Method::Head => "HEAD",
+        Method::Other(m) => m,
+    };
+    let path = path(&input.path);
+    let client_ip = client(&input.client);
+    let request = RequestInfo {
+        method,
+        host: &host,
+        path: &path,
+        query: input.query,
+        client_ip: client_ip.as_deref(),
+        coordinates: input.coordinates.map(|(latitude, longitude)| Coordinates {
+            latitude,
+            longitude,
+        }),
+    };
+    let blobs = InputBlobs {
+        answers: input.blob_answers,
+        asked: RefCell::default(),
+        calls: Cell::new(0),
+    };
+    let decision = block_on(decide(&request, config, &blobs));
+
+    let status = decision.status();
+    assert!(
+        matches!(status, 200 | 301 | 307 | 400 | 404 | 405 | 414),
+        "status {status} for {request:?}: {decision:?}"
+    );
+    let bases = allowed_bases(config);
+    if let Some(location) = decision.location() {
+        check_location(location, &bases);
+    }
+    assert_eq!(decision.location().is_some(), matches!(status, 301 | 307));
+
+    // Existence checks only ever go to a mirror or the CDN, for a digest.
+    let asked = blobs.asked.borrow();
+    assert!(
+        asked.len() <= 1,
+        "{} existence checks for one request",
+        asked.len()
+    );
+    for url in asked.iter() {
+        let copy_bases: Vec<&String> = config
+            .blob_mirrors
+            .values()
+            .chain(config.default_blob_base_url.as_ref())
+            .collect();
+        assert!(
+            copy_bases.iter().any(|b| url
+                .strip_prefix(b.as_str())
+                .is_some_and(|r| r.starts_with("/containers/images/sha"))),
+            "existence check of {url:?}"
+        );
+    }
+
+    let reply = decision.reply();
+    assert_eq!(reply.status, status);
+    if let Decision::Oci(_) = decision {
+        let body: serde_json::Value =
+            serde_json::from_str(&reply.body).expect("OCI error body is JSON");
+        assert!(body["errors"][0]["code"].is_string(), "{}", reply.body);
+    }
+    for (_, value) in &reply.headers {
+        assert!(
+            value.bytes().all(|b| b == b' ' || b.is_ascii_graphic()),
+            "header value the Headers API could reject: {value:?}"
+        );
+    }
+});
