@@ -3,13 +3,14 @@
 //! does). Prints `decide_blob_ns` (an AWS eu-west-3 client, mirror hit) and
 //! `decide_manifest_ns` (a tag manifest), each alone on a line.
 
+#[path = "../tests/decision_support/mod.rs"]
+mod decision_support;
+
+use decision_support::block_on;
 use registry_edge::config::Config;
 use registry_edge::decision::{decide, BlobCheck};
 use registry_edge::request::RequestInfo;
-use std::future::Future;
 use std::hint::black_box;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 const CALLS: usize = 100_000;
@@ -20,17 +21,6 @@ struct Present;
 impl BlobCheck for Present {
     async fn blob_exists(&self, _url: &str) -> bool {
         true
-    }
-}
-
-fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    match future
-        .as_mut()
-        .poll(&mut Context::from_waker(Waker::noop()))
-    {
-        Poll::Ready(output) => output,
-        Poll::Pending => unreachable!("the check answers at once"),
     }
 }
 

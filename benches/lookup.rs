@@ -2,13 +2,14 @@
 //! and 200,000 IPv6 addresses (half uniformly random, half inside published
 //! prefixes), the size of the baked tables, and the median wall time of
 //! `registry-edge lookup` reading those 400,000 addresses from stdin.
-//! Prints one `name value` line per figure. The same address mix is written to target/bench/ for
-//! the wasm32 harness (benches/wasm/lookup.mjs) so both measure the same.
+//! Prints one `name value` line per figure. The same address mix is written
+//! to target/bench/ for the wasm32 harness (benches/wasm/lookup.mjs) so both
+//! measure the same.
 
-#[allow(dead_code)]
-#[path = "../src/tablegen/mod.rs"]
-mod tablegen;
+#[path = "../tests/common/mod.rs"]
+mod common;
 
+use common::{inside, Rng};
 use registry_edge::ranges;
 use std::hint::black_box;
 use std::io::Write;
@@ -20,24 +21,11 @@ use std::time::Instant;
 const PER_FAMILY: usize = 200_000;
 const ROUNDS: usize = 31;
 
-/// splitmix64, seeded: the mix is identical on every run and machine.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn next_u128(&mut self) -> u128 {
-        (u128::from(self.next()) << 64) | u128::from(self.next())
-    }
-}
-
+/// Seeded, so the mix is identical on every run and machine: even indexes
+/// uniform over the family, odd ones inside a random published prefix.
 fn address_mix(
     width: u32,
-    prefixes: &[(tablegen::resolve::Prefix, u16)],
+    prefixes: &[(common::tablegen::resolve::Prefix, u16)],
     rng: &mut Rng,
 ) -> Vec<u128> {
     let family_mask = if width == 32 {
@@ -50,14 +38,8 @@ fn address_mix(
             if i % 2 == 0 {
                 rng.next_u128() & family_mask
             } else {
-                let (p, _) = prefixes[(rng.next() % prefixes.len() as u64) as usize];
-                let host_bits = width - u32::from(p.len);
-                let host = if host_bits == 0 {
-                    0
-                } else {
-                    rng.next_u128() >> (128 - host_bits)
-                };
-                p.addr | host
+                let (p, _) = prefixes[rng.below(prefixes.len())];
+                inside(rng, p.addr, p.len, width)
             }
         })
         .collect()
@@ -82,10 +64,7 @@ fn median_ns<T: Copy>(inputs: &[T], lookup: impl Fn(T) -> bool) -> f64 {
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let data_dir = tablegen::data_dir(root, option_env!("RANGES_DIR"));
-    let (_, providers) = tablegen::load(&root.join("ranges/sources.json"), &data_dir)
-        .unwrap_or_else(|e| panic!("{e}"));
-    let resolved = tablegen::resolve::resolve(&providers).unwrap();
+    let (_, resolved) = common::real_data();
     let mut rng = Rng(0x00c0_ffee);
     let v4: Vec<Ipv4Addr> = address_mix(32, &resolved.v4, &mut rng)
         .into_iter()
