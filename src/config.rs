@@ -1,6 +1,7 @@
 //! The worker's configuration: wrangler `[vars]`, with archeio's names where
 //! they exist. Parsed once per isolate; every problem names the variable.
 
+use crate::request::is_path_byte;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -264,11 +265,6 @@ fn host_and_port(authority: &str) -> bool {
     }
 }
 
-/// Characters allowed in the path of a configured URL.
-fn is_path_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/%".contains(&b)
-}
-
 /// `http(s)://host[:port][/path]` without query, fragment or user info;
 /// a trailing `/` is dropped so paths can be appended.
 fn base_url(text: &str) -> Result<String, String> {
@@ -292,7 +288,7 @@ fn page_url(text: &str) -> Result<String, String> {
     }
     if !tail
         .bytes()
-        .all(|b| is_path_char(b) || b == b'?' || b == b'#')
+        .all(|b| is_path_byte(b) || b == b'?' || b == b'#')
     {
         return Err(format!(
             "{text:?} has characters that need percent-encoding"

@@ -23,6 +23,11 @@ pub struct RequestInfo<'a> {
     pub coordinates: Option<Coordinates>,
 }
 
+/// RFC 3986 `pchar` or `/`: a byte a URL path may hold as it is.
+pub fn is_path_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/%".contains(&b)
+}
+
 /// The parts of an absolute URL the decision needs, from the runtime's
 /// serialised (WHATWG-normalised) request URL:
 /// `scheme://host[:port][/path][?query][#fragment]` -> (host, path, query).

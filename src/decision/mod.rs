@@ -20,7 +20,7 @@ pub use reply::Reply;
 
 use crate::config::Config;
 use crate::oci::{grammar, parse_route, OciError, Reference, Route};
-use crate::request::RequestInfo;
+use crate::request::{is_path_byte, RequestInfo};
 use core::future::Future;
 
 /// Longest path or query passed through (longer ones get a 4xx).
@@ -120,11 +120,7 @@ fn with_query(mut url: String, query: &str) -> String {
 
 /// RFC 3986 `pchar` and `/`: what a path may hold to be passed on verbatim.
 fn is_path_text(path: &str) -> bool {
-    path.len() <= MAX_PATH_LEN
-        && path.starts_with('/')
-        && path
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/%".contains(&b))
+    path.len() <= MAX_PATH_LEN && path.starts_with('/') && path.bytes().all(is_path_byte)
 }
 
 /// A query that can be appended to a redirect verbatim: visible ASCII, no
@@ -212,31 +208,28 @@ pub async fn decide<B: BlobCheck>(req: &RequestInfo<'_>, config: &Config, blobs:
     }
 
     // 5. The pull endpoints; everything else is an error.
-    let route = match parse_route(&rest[1..]) {
+    let api_path = &rest[1..];
+    let route = match parse_route(api_path) {
         Ok(route) => route,
         Err(e) => return Decision::Oci(e),
     };
     let endpoint = upstream::upstream_endpoint(config, req.coordinates);
-    let api_path = &rest[1..];
-    match route {
-        // 6. Cosign signatures and attestations live in one canonical registry.
-        Route::Manifest {
-            reference: Reference::Tag(tag),
-            ..
-        } if grammar::is_cosign_tag(tag) => match &config.signature_upstream_endpoint {
-            Some(signatures) => redirect(
-                with_query(upstream_url(signatures, config, api_path), req.query),
-                Target::SignatureUpstream,
-                "cosign signature/attestation",
-            ),
-            None => redirect(
-                with_query(upstream_url(endpoint, config, api_path), req.query),
-                Target::Upstream,
-                "manifest",
-            ),
-        },
+    match (route, config.signature_upstream_endpoint.as_deref()) {
+        // 6. Cosign signatures and attestations live in one canonical
+        // registry, when there is one; otherwise they are manifests.
+        (
+            Route::Manifest {
+                reference: Reference::Tag(tag),
+                ..
+            },
+            Some(signatures),
+        ) if grammar::is_cosign_tag(tag) => redirect(
+            with_query(upstream_url(signatures, config, api_path), req.query),
+            Target::SignatureUpstream,
+            "cosign signature/attestation",
+        ),
         // 7. Manifests, tags and referrers.
-        Route::Manifest { .. } | Route::TagsList { .. } | Route::Referrers { .. } => redirect(
+        (Route::Manifest { .. } | Route::TagsList { .. } | Route::Referrers { .. }, _) => redirect(
             with_query(upstream_url(endpoint, config, api_path), req.query),
             Target::Upstream,
             match route {
@@ -246,7 +239,7 @@ pub async fn decide<B: BlobCheck>(req: &RequestInfo<'_>, config: &Config, blobs:
             },
         ),
         // 8. Blobs.
-        Route::Blob { digest, .. } => {
+        (Route::Blob { digest, .. }, _) => {
             blobs::decide_blob(req, config, blobs, endpoint, api_path, digest).await
         }
     }
