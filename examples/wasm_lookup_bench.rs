@@ -23,7 +23,7 @@ pub unsafe extern "C" fn lookup_v4_batch(addresses: *const u8, count: usize) -> 
     let mut hits = 0;
     for chunk in bytes.chunks_exact(4) {
         let ip = Ipv4Addr::from(u32::from_le_bytes(chunk.try_into().unwrap()));
-        hits += u32::from(ranges::lookup_v4(ip).is_some());
+        hits += u32::from(ranges::TABLES.lookup_v4(ip).is_some());
     }
     hits
 }
@@ -38,7 +38,7 @@ pub unsafe extern "C" fn lookup_v6_batch(addresses: *const u8, count: usize) -> 
     let mut hits = 0;
     for chunk in bytes.chunks_exact(16) {
         let octets: [u8; 16] = chunk.try_into().unwrap();
-        hits += u32::from(ranges::lookup_v6(Ipv6Addr::from(octets)).is_some());
+        hits += u32::from(ranges::TABLES.lookup_v6(Ipv6Addr::from(octets)).is_some());
     }
     hits
 }

@@ -1,18 +1,20 @@
 //! registry-edge: the registry.k8s.io redirector as an edge worker.
 //!
-//! The pure core (range lookup, request parsing, the redirect decision) is
-//! plain Rust, tested natively; the worker adapter exists only on wasm32.
+//! The pipeline: provider data → `ranges/cloud-ranges.txt` (committed) →
+//! compiled tries ([`ranges`], built by build.rs with range-tablegen) →
+//! the decision ([`decision`], a pure function given the tables) → the
+//! worker adapter (`src/worker`, wasm32 only).
+//!
+//! The pure core is plain Rust, tested natively.
 
-pub mod cloud;
+pub mod blob_check;
 pub mod config;
 pub mod decision;
-pub mod existence_cache;
 pub mod oci;
 pub mod ranges;
 pub mod request;
-pub mod trie;
 
-pub use ranges::{lookup, Cloud, Location};
+pub use ranges::{Cloud, Location};
 
 #[cfg(all(target_arch = "wasm32", feature = "worker"))]
 mod worker;

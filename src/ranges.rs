@@ -1,136 +1,40 @@
 //! Which cloud and region an address belongs to, answered from tables that
-//! build.rs compiled from the providers' published ranges. Nothing here
-//! parses, allocates or initialises at run time.
+//! build.rs compiled from the committed range snapshot. Nothing here parses,
+//! allocates or initialises at run time.
 
-pub use crate::cloud::Cloud;
-use crate::trie::Trie;
-use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+pub use range_trie::{Cloud, Location, Provenance, RangeTables, Trie};
 
-/// A cloud region, as named by its provider (`GLOBAL` for AWS's global
-/// prefixes).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Location {
-    pub cloud: Cloud,
-    pub region: &'static str,
-}
-
-/// Where one provider's data came from, and what was kept of it.
-#[derive(Debug)]
-pub struct Provenance {
-    pub cloud: Cloud,
-    /// File name in the ranges directory at build time.
-    pub file: &'static str,
-    /// Where the provider publishes it.
-    pub url: &'static str,
-    /// syncToken (AWS, GCP) or changeNumber (Azure).
-    pub sync_token: &'static str,
-    /// createDate (AWS) or creationTime (GCP); empty for Azure.
-    pub created: &'static str,
-    /// Entries in the file, before dedupe and exclusion.
-    pub published_entries: u32,
-    /// Entries dropped because of `exclude_regions`.
-    pub excluded_entries: u32,
-    pub exclude_regions: &'static [&'static str],
-    /// Distinct (prefix, region) pairs kept.
-    pub v4_prefixes: u32,
-    pub v6_prefixes: u32,
-}
-
-mod tables {
-    use super::{Cloud, Location, Provenance};
+mod compiled {
     include!(concat!(env!("OUT_DIR"), "/range_tables.rs"));
 }
 
 /// Data provenance of every provider compiled into the tables.
-pub use tables::PROVIDERS;
+pub use compiled::PROVIDERS;
 
-/// A lookup structure: one trie per address family and the locations their
-/// entries number. [`TABLES`] is the one compiled from the provider data;
-/// tests build small ones from fixtures with the same compiler.
-#[derive(Clone, Copy, Debug)]
-pub struct RangeTables<'a> {
-    pub v4: Trie<'a>,
-    pub v6: Trie<'a>,
-    /// Entry `n` of a trie means `locations[n - 1]`; 0 means no match.
-    pub locations: &'a [Location],
-}
-
-/// The tables baked in at build time.
+/// The tables baked in at build time. The decision takes tables as an
+/// argument; the worker and the CLI pass these.
 pub static TABLES: RangeTables<'static> = RangeTables {
     v4: Trie {
-        words: &tables::V4_WORDS,
-        entries: &tables::V4_ENTRIES,
+        words: &compiled::V4_WORDS,
+        entries: &compiled::V4_ENTRIES,
     },
     v6: Trie {
-        words: &tables::V6_WORDS,
-        entries: &tables::V6_ENTRIES,
+        words: &compiled::V6_WORDS,
+        entries: &compiled::V6_ENTRIES,
     },
-    locations: &tables::LOCATIONS,
+    locations: &compiled::LOCATIONS,
 };
-
-impl RangeTables<'_> {
-    /// The location of the longest published prefix containing `ip`.
-    #[inline]
-    pub fn lookup(&self, ip: IpAddr) -> Option<Location> {
-        match ip {
-            IpAddr::V4(v4) => self.lookup_v4(v4),
-            IpAddr::V6(v6) => self.lookup_v6(v6),
-        }
-    }
-
-    #[inline]
-    pub fn lookup_v4(&self, ip: Ipv4Addr) -> Option<Location> {
-        self.location(self.v4.lookup(u32::from(ip)))
-    }
-
-    /// IPv4-mapped addresses (`::ffff:a.b.c.d`) are looked up as IPv4.
-    #[inline]
-    pub fn lookup_v6(&self, ip: Ipv6Addr) -> Option<Location> {
-        match ip.to_ipv4_mapped() {
-            Some(v4) => self.lookup_v4(v4),
-            None => self.location(self.v6.lookup(u128::from(ip))),
-        }
-    }
-
-    #[inline]
-    fn location(&self, number: u16) -> Option<Location> {
-        let index = usize::from(number).checked_sub(1)?;
-        self.locations.get(index).copied()
-    }
-
-    /// Bytes of both tries and the location list.
-    pub fn size_bytes(&self) -> usize {
-        self.v4.size_bytes() + self.v6.size_bytes() + core::mem::size_of_val(self.locations)
-    }
-}
-
-/// The location of the longest published prefix containing `ip`.
-#[inline]
-pub fn lookup(ip: IpAddr) -> Option<Location> {
-    TABLES.lookup(ip)
-}
-
-#[inline]
-pub fn lookup_v4(ip: Ipv4Addr) -> Option<Location> {
-    TABLES.lookup_v4(ip)
-}
-
-/// IPv4-mapped addresses (`::ffff:a.b.c.d`) are looked up as IPv4.
-#[inline]
-pub fn lookup_v6(ip: Ipv6Addr) -> Option<Location> {
-    TABLES.lookup_v6(ip)
-}
 
 /// Every location in the tables with the number of IPv4 and IPv6 prefixes
 /// that answer it.
 pub fn locations() -> impl Iterator<Item = (Location, u32, u32)> {
-    tables::LOCATIONS
+    compiled::LOCATIONS
         .iter()
-        .zip(tables::LOCATION_PREFIXES.iter())
+        .zip(compiled::LOCATION_PREFIXES.iter())
         .map(|(location, (v4, v6))| (*location, *v4, *v6))
 }
 
 /// Bytes of the baked tables (both tries and the location list).
 pub fn table_bytes() -> usize {
-    TABLES.size_bytes() + core::mem::size_of_val(&tables::LOCATION_PREFIXES)
+    TABLES.size_bytes() + core::mem::size_of_val(&compiled::LOCATION_PREFIXES)
 }

@@ -1,20 +1,19 @@
-//! Malformed or missing provider data fails `cargo build` itself, with a
-//! message naming the file, the entry and the problem. Runs build.rs for
-//! real, in a separate target directory so the main build is untouched.
-
-mod common;
+//! A malformed or missing range snapshot fails `cargo build` itself, with a
+//! message naming the file, the line and the problem. Runs build.rs for
+//! real (pointed at a bad file by RANGES_SNAPSHOT), in a separate target
+//! directory so the main build is untouched.
 
 use std::path::Path;
 use std::process::Command;
 
-fn check_with_ranges_dir(dir: &Path) -> (bool, String) {
+fn check_with_snapshot(path: &Path) -> (bool, String) {
     let root = env!("CARGO_MANIFEST_DIR");
     let output = Command::new(env!("CARGO"))
         .args(["check", "--lib", "--quiet", "--offline"])
         .arg("--target-dir")
         .arg(Path::new(root).join("target").join("build-error-checks"))
         .current_dir(root)
-        .env("RANGES_DIR", dir)
+        .env("RANGES_SNAPSHOT", path)
         .output()
         .expect("cargo runs");
     (
@@ -24,32 +23,36 @@ fn check_with_ranges_dir(dir: &Path) -> (bool, String) {
 }
 
 #[test]
-fn malformed_and_missing_data_fail_the_build_with_a_clear_message() {
-    let dir = std::env::temp_dir().join(format!("registry-edge-bad-ranges-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let real = common::ranges_dir();
-    for file in ["gcp-cloud.json", "azure-service-tags.json"] {
-        std::fs::copy(real.join(file), dir.join(file)).unwrap();
-    }
+fn malformed_and_missing_snapshots_fail_the_build_with_a_clear_message() {
+    let path = std::env::temp_dir().join(format!(
+        "registry-edge-bad-snapshot-{}.txt",
+        std::process::id()
+    ));
     std::fs::write(
-        dir.join("aws-ip-ranges.json"),
-        r#"{"syncToken": "1", "createDate": "x", "ipv6_prefixes": [],
-            "prefixes": [{"ip_prefix": "10.0.0.0/8", "region": "a"},
-                         {"ip_prefix": "10.0.0.300/32", "region": "b"}]}"#,
+        &path,
+        "# provider AWS url=https://a.example sync_token=1 created=x published_entries=2 excluded_entries=0 exclude_regions=- v4_prefixes=2 v6_prefixes=0\n\
+         10.0.0.0/8 AWS a\n\
+         10.0.0.300/32 AWS b\n",
     )
     .unwrap();
-    let (ok, stderr) = check_with_ranges_dir(&dir);
+    let (ok, stderr) = check_with_snapshot(&path);
     assert!(!ok, "the build must fail");
     assert!(stderr.contains("cannot build the range tables"), "{stderr}");
     assert!(
-        stderr.contains("aws-ip-ranges.json: prefixes[1] (10.0.0.300/32)"),
+        stderr.contains(&format!("{}:3:", path.display())),
         "{stderr}"
     );
-    assert!(stderr.contains("not an IP prefix"), "{stderr}");
+    assert!(
+        stderr.contains("\"10.0.0.300/32\" is not an IP prefix"),
+        "{stderr}"
+    );
 
-    std::fs::remove_dir_all(&dir).unwrap();
-    let (ok, stderr) = check_with_ranges_dir(&dir);
+    std::fs::remove_file(&path).unwrap();
+    let (ok, stderr) = check_with_snapshot(&path);
     assert!(!ok, "the build must fail");
-    assert!(stderr.contains("no provider range data in"), "{stderr}");
+    assert!(
+        stderr.contains("cannot read the range snapshot"),
+        "{stderr}"
+    );
     assert!(stderr.contains("make ranges"), "{stderr}");
 }

@@ -9,9 +9,8 @@
 //!   OCI digest grammar for sha256 forbids: we answer 400 DIGEST_INVALID,
 //!   and a real `sha512:<128 hex>` digest is redirected.
 
-mod decision_support;
-
-use decision_support::*;
+use registry_edge::ranges::TABLES;
+use registry_edge_testkit::*;
 
 const D: &str = "sha256:da86e6ba6ca197bf6bc5e9d900febd906b133eaa4750e6bed647b0fbe50ed43e";
 const HEX: &str = "da86e6ba6ca197bf6bc5e9d900febd906b133eaa4750e6bed647b0fbe50ed43e";
@@ -91,7 +90,11 @@ fn make_handler() {
         ),
     ];
     for (name, req, want) in cases {
-        assert_eq!(answer(&req.decide(&cfg, &blobs)), want, "{name}");
+        assert_eq!(
+            answer(&req.decide_with(&TABLES, &cfg, &blobs)),
+            want,
+            "{name}"
+        );
     }
 }
 
@@ -208,7 +211,7 @@ fn make_v2_handler() {
         ),
     ];
     for (name, req, want) in cases {
-        let decision = req.decide(&cfg, &blobs);
+        let decision = req.decide_with(&TABLES, &cfg, &blobs);
         assert_eq!(answer(&decision), want, "{name}");
         if want.0 == 400 {
             assert_eq!(

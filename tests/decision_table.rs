@@ -1,11 +1,10 @@
 //! The decision tree, branch by branch, natively (the worker adapter only
 //! converts types; tests/worker/ covers it over HTTP in workerd).
 
-mod decision_support;
-
-use decision_support::*;
 use registry_edge::config::Config;
 use registry_edge::decision::{Decision, Target};
+use registry_edge_testkit::fixture::*;
+use registry_edge_testkit::*;
 
 const D: &str = "sha256:da86e6ba6ca197bf6bc5e9d900febd906b133eaa4750e6bed647b0fbe50ed43e";
 const UP: &str = "https://upstream.example/v2/k8s-artifacts-prod/images";
@@ -193,7 +192,7 @@ fn catalog_and_unparsable_paths_are_oci_errors() {
         ("/v2//", 404, "UNSUPPORTED"),
     ];
     for (path, status, code) in cases {
-        let d = get(path).from("35.180.1.1").decide(&cfg, &blobs);
+        let d = get(path).from(AWS_EU_WEST_3).decide(&cfg, &blobs);
         assert_eq!(d.status(), status, "{path}: {d:?}");
         assert_eq!(oci_code(&d).as_deref(), Some(code), "{path}");
         assert!(d
@@ -258,7 +257,7 @@ fn manifests_tags_and_referrers_go_upstream_with_their_query() {
     ];
     for (path, upstream) in cases {
         // Manifests never depend on the client.
-        for client in ["35.180.1.1", "35.220.26.1", "garbage"] {
+        for client in [AWS_EU_WEST_3, GCP_EUROPE_WEST1, "garbage"] {
             let d = get(path).from(client).decide(&cfg, &blobs);
             assert_eq!(
                 answer(&d),
@@ -280,26 +279,26 @@ fn blobs_by_client_location() {
     let mirror = |base: &str| format!("{base}/containers/images/{D}");
     let cases = [
         // AWS with a mirror that has the blob.
-        ("35.180.1.1", mirror(EU_WEST_3)),
+        (AWS_EU_WEST_3, mirror(EU_WEST_3)),
         // A regional /24 inside a GLOBAL /17 is that region.
-        ("35.55.34.7", mirror(US_EAST_2)),
-        ("35.55.34.255", mirror(US_EAST_2)),
+        (AWS_US_EAST_2, mirror(US_EAST_2)),
+        (AWS_US_EAST_2_LAST, mirror(US_EAST_2)),
         // AWS IPv4-mapped IPv6 is the IPv4 client.
-        ("::ffff:35.180.1.1", mirror(EU_WEST_3)),
+        (AWS_EU_WEST_3_MAPPED, mirror(EU_WEST_3)),
         // AWS GLOBAL, AWS without a mirror (IPv6 us-west-2), Azure, unknown.
-        ("35.55.28.1", mirror(CDN)),
-        ("2600:1f01:4874::47", mirror(CDN)),
-        ("2400:6500:0:9::2", mirror(CDN)),
-        ("20.36.32.5", mirror(CDN)),
-        ("192.168.0.1", mirror(CDN)),
+        (AWS_GLOBAL, mirror(CDN)),
+        (AWS_US_WEST_2_V6, mirror(CDN)),
+        (AWS_AP_SOUTHEAST_3_V6, mirror(CDN)),
+        (AZURE_AUSTRALIACENTRAL, mirror(CDN)),
+        (UNKNOWN, mirror(CDN)),
         ("::1", mirror(CDN)),
         // Garbage is unknown, never an error.
-        ("35.180.1.1:443", mirror(CDN)),
-        ("35.180.1.1, 10.0.0.1", mirror(CDN)),
+        (&format!("{AWS_EU_WEST_3}:443"), mirror(CDN)),
+        (&format!("{AWS_EU_WEST_3}, 10.0.0.1"), mirror(CDN)),
         ("", mirror(CDN)),
         ("not an address", mirror(CDN)),
         // GCP stays in GCP.
-        ("35.220.26.1", up.clone()),
+        (GCP_EUROPE_WEST1, up.clone()),
     ];
     for (client, want) in cases {
         let blobs = everywhere();
@@ -329,16 +328,10 @@ fn blobs_by_client_location() {
 #[test]
 fn blob_aliases_and_fallbacks() {
     let cfg = full_config();
-    // me-south-1 (Bahrain) is an alias of the me-central-1 bucket; find a
-    // me-south-1 address in the tables rather than hard-coding one.
-    let bahrain = (0u32..=u32::MAX)
-        .step_by(1 << 12)
-        .map(std::net::Ipv4Addr::from)
-        .find(|ip| registry_edge::ranges::lookup_v4(*ip).is_some_and(|l| l.region == "me-south-1"))
-        .expect("a me-south-1 prefix");
+    // me-south-1 (Bahrain) is an alias of the me-central-1 bucket.
     let blobs = everywhere();
     let d = get(&format!("/v2/pause/blobs/{D}"))
-        .from(&bahrain.to_string())
+        .from(AWS_ME_SOUTH_1)
         .decide(&cfg, &blobs);
     assert_eq!(
         answer(&d),
@@ -348,7 +341,7 @@ fn blob_aliases_and_fallbacks() {
     // Missing in the mirror: upstream (the default CDN is not tried).
     let blobs = FakeBlobs::with(&[&format!("{CDN}/containers/images/{D}")]);
     let d = get(&format!("/v2/pause/blobs/{D}?q=1"))
-        .from("35.180.1.1")
+        .from(AWS_EU_WEST_3)
         .decide(&cfg, &blobs);
     assert_eq!(answer(&d), location(&format!("{UP}/pause/blobs/{D}?q=1")));
     assert_eq!(blobs.asked.borrow().len(), 1);
@@ -356,7 +349,7 @@ fn blob_aliases_and_fallbacks() {
     // Missing in the CDN: upstream.
     let blobs = FakeBlobs::default();
     let d = get(&format!("/v2/pause/blobs/{D}"))
-        .from("192.168.0.1")
+        .from(UNKNOWN)
         .decide(&cfg, &blobs);
     assert_eq!(answer(&d), location(&format!("{UP}/pause/blobs/{D}")));
 
@@ -370,7 +363,7 @@ fn blob_aliases_and_fallbacks() {
     ]);
     let blobs = everywhere();
     let d = get(&format!("/v2/pause/blobs/{D}"))
-        .from("20.36.32.5")
+        .from(AZURE_AUSTRALIACENTRAL)
         .decide(&cfg, &blobs);
     assert_eq!(
         answer(&d),
@@ -381,7 +374,7 @@ fn blob_aliases_and_fallbacks() {
     // The query follows the blob to the mirror too.
     let blobs = everywhere();
     let d = get(&format!("/v2/pause/blobs/{D}?ns=registry.k8s.io"))
-        .from("35.180.1.1")
+        .from(AWS_EU_WEST_3)
         .decide(&full_config(), &blobs);
     assert_eq!(
         answer(&d),
@@ -402,7 +395,7 @@ fn head_is_decided_like_get() {
     let blobs = everywhere();
     let d = get(&format!("/v2/pause/blobs/{D}"))
         .method("HEAD")
-        .from("35.180.1.1")
+        .from(AWS_EU_WEST_3)
         .decide(&cfg, &blobs);
     assert_eq!(
         answer(&d),
@@ -445,7 +438,7 @@ fn nearest_upstream_region() {
         );
         // Blob fallbacks use the same region.
         let d = get(&format!("/v2/pause/blobs/{D}"))
-            .from("35.220.26.1")
+            .from(GCP_EUROPE_WEST1)
             .at(lat, lon)
             .decide(&cfg, &blobs);
         assert_eq!(

@@ -1,15 +1,29 @@
 //! The compiled tables against a brute-force longest-prefix matcher over the
-//! parsed provider data (../shared/ranges in CI): every prefix's first and
-//! last address, the addresses just outside each, and a million seeded
-//! pseudo-random addresses.
+//! same input the build read (the committed snapshot, ranges/cloud-ranges.txt):
+//! every prefix's first and last address, the addresses just outside each,
+//! and a million seeded pseudo-random addresses.
 
-mod common;
-
-use common::tablegen::resolve::{Prefix, Resolved};
-use common::{inside, last, real_data, Rng};
-use registry_edge::ranges;
+use range_tablegen::build_script::snapshot_path;
+use range_tablegen::layout::Layout as Resolved;
+use range_tablegen::{Prefix, Snapshot};
+use registry_edge::ranges::{self, TABLES};
+use registry_edge_testkit::{inside, last, Rng};
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
+use std::path::Path;
+
+/// The snapshot build.rs compiled (the committed one, or $RANGES_SNAPSHOT
+/// as it was when the tests were built), read again, and its layout.
+fn real_data() -> (Snapshot, Resolved) {
+    let path = snapshot_path(
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        option_env!("RANGES_SNAPSHOT"),
+    );
+    let text = std::fs::read_to_string(&path).expect("the range snapshot");
+    let snapshot = Snapshot::parse(&path.display().to_string(), &text).expect("a valid snapshot");
+    let layout = Resolved::of(&snapshot.entries).expect("a valid layout");
+    (snapshot, layout)
+}
 
 /// Obviously correct longest-prefix match: for each length from longest to
 /// shortest, is the address masked to that length a published prefix?
@@ -79,13 +93,13 @@ fn families(resolved: &Resolved) -> [Family<'_>; 2] {
             width: 32,
             prefixes: &resolved.v4,
             oracle: BruteForce::new(32, &resolved.v4),
-            lookup: |a| ranges::lookup_v4(Ipv4Addr::from(a as u32)),
+            lookup: |a| TABLES.lookup_v4(Ipv4Addr::from(a as u32)),
         },
         Family {
             width: 128,
             prefixes: &resolved.v6,
             oracle: BruteForce::new(128, &resolved.v6),
-            lookup: |a| ranges::lookup_v6(Ipv6Addr::from(a)),
+            lookup: |a| TABLES.lookup_v6(Ipv6Addr::from(a)),
         },
     ]
 }
@@ -154,40 +168,36 @@ fn ipv4_mapped_ipv6_matches_the_ipv4_answer() {
         let (p, _) = resolved.v4[rng.below(resolved.v4.len())];
         let v4 = Ipv4Addr::from(inside(&mut rng, p.addr, p.len, 32) as u32);
         assert_eq!(
-            ranges::lookup_v6(v4.to_ipv6_mapped()),
-            ranges::lookup_v4(v4),
+            TABLES.lookup_v6(v4.to_ipv6_mapped()),
+            TABLES.lookup_v4(v4),
             "{v4}"
         );
     }
 }
 
 #[test]
-fn baked_provenance_matches_the_source_files() {
-    let (providers, resolved) = real_data();
-    assert_eq!(ranges::PROVIDERS.len(), providers.len());
-    for (baked, parsed) in ranges::PROVIDERS.iter().zip(&providers) {
-        assert_eq!(baked.cloud.as_str(), parsed.cloud.as_str());
-        assert_eq!(baked.file, parsed.file);
-        assert_eq!(baked.sync_token, parsed.sync_token);
-        assert_eq!(baked.created, parsed.created);
-        assert_eq!(baked.published_entries as usize, parsed.published_entries);
-        assert_eq!(baked.excluded_entries as usize, parsed.excluded_entries);
-        let v6 = parsed
-            .entries
-            .iter()
-            .filter(|e| e.net.addr().is_ipv6())
-            .count();
-        assert_eq!(baked.v6_prefixes as usize, v6);
-        assert_eq!(baked.v4_prefixes as usize, parsed.entries.len() - v6);
+fn baked_provenance_matches_the_snapshot() {
+    let (snapshot, resolved) = real_data();
+    assert_eq!(ranges::PROVIDERS.len(), snapshot.providers.len());
+    for (baked, read) in ranges::PROVIDERS.iter().zip(&snapshot.providers) {
+        assert_eq!(baked.cloud, read.cloud);
+        assert_eq!(baked.url, read.url);
+        assert_eq!(baked.sync_token, read.sync_token);
+        assert_eq!(baked.created, read.created);
+        assert_eq!(baked.published_entries, read.published_entries);
+        assert_eq!(baked.excluded_entries, read.excluded_entries);
+        assert_eq!(baked.exclude_regions, read.exclude_regions);
+        assert_eq!(baked.v4_prefixes, read.v4_prefixes);
+        assert_eq!(baked.v6_prefixes, read.v6_prefixes);
     }
     let baked: Vec<(String, String, u32, u32)> = ranges::locations()
         .map(|(l, v4, v6)| (l.cloud.as_str().to_string(), l.region.to_string(), v4, v6))
         .collect();
-    let parsed: Vec<(String, String, u32, u32)> = resolved
+    let read: Vec<(String, String, u32, u32)> = resolved
         .locations
         .iter()
         .zip(&resolved.location_prefixes)
         .map(|((c, r), (v4, v6))| (c.as_str().to_string(), r.clone(), *v4, *v6))
         .collect();
-    assert_eq!(baked, parsed);
+    assert_eq!(baked, read);
 }

@@ -1,62 +1,9 @@
 //! Edge cases of the trie on small hand-written prefix sets, compiled by the
 //! same code build.rs runs and read by the same lookup the worker uses.
 
-mod common;
-
-use common::tablegen::cloud::Cloud as GenCloud;
-use common::tablegen::providers::{Entry, ProviderData};
-use common::tablegen::{resolve, trie_compiler};
-use registry_edge::ranges::{Location, RangeTables};
-use registry_edge::trie::Trie;
-use registry_edge::Cloud;
+use registry_edge::ranges::RangeTables;
+use registry_edge_testkit::fixture::tables;
 use std::net::IpAddr;
-
-/// Compiled fixture tables; the arrays are leaked so the view is 'static.
-fn tables(entries: &[(&str, &str, &str)]) -> RangeTables<'static> {
-    let mut providers = Vec::new();
-    for cloud in GenCloud::ALL {
-        let mine: Vec<Entry> = entries
-            .iter()
-            .filter(|(_, c, _)| *c == cloud.as_str())
-            .map(|(net, _, region)| Entry {
-                net: net.parse().unwrap(),
-                cloud,
-                region: region.to_string(),
-            })
-            .collect();
-        providers.push(ProviderData {
-            cloud,
-            file: format!("{cloud}.json"),
-            url: String::new(),
-            sync_token: "1".into(),
-            created: String::new(),
-            published_entries: mine.len(),
-            excluded_entries: 0,
-            exclude_regions: Vec::new(),
-            entries: mine,
-        });
-    }
-    let resolved = resolve::resolve(&providers).unwrap();
-    let leak = |t: trie_compiler::CompiledTrie| -> Trie<'static> {
-        Trie {
-            words: Vec::leak(t.words),
-            entries: Vec::leak(t.entries),
-        }
-    };
-    let locations: Vec<Location> = resolved
-        .locations
-        .iter()
-        .map(|(cloud, region)| Location {
-            cloud: Cloud::from_label(cloud.as_str()).unwrap(),
-            region: String::leak(region.clone()),
-        })
-        .collect();
-    RangeTables {
-        v4: leak(trie_compiler::compile(32, &resolved.v4).unwrap()),
-        v6: leak(trie_compiler::compile(128, &resolved.v6).unwrap()),
-        locations: Vec::leak(locations),
-    }
-}
 
 fn region(t: &RangeTables<'_>, ip: &str) -> Option<&'static str> {
     let ip: IpAddr = ip.parse().unwrap();

@@ -1,17 +1,10 @@
 //! Fuzzes `registry_edge::decision::decide`, the pure decision core, with a
-//! fixed realistic configuration and a blob existence check answered from
-//! the input. Properties checked on every input:
-//!
-//! - the decision is made without waiting (the fake check never waits, so
-//!   the future is ready on the first poll) and never panics;
-//! - the status is never 5xx (the configuration is valid), and is one the
-//!   README lists: 200, 301, 307, 400, 404, 405, 414;
-//! - every `Location` is one of the configured bases (or PRIMARY_HOST)
-//!   followed by `/`, `?` or nothing: no input moves a redirect to another
-//!   host, and no control character or space reaches the header;
-//! - every existence check asks a configured mirror or the default CDN for
-//!   `<base>/containers/images/<digest>`: no input steers the HEAD elsewhere;
-//! - a reply body on a `/v2/` error is the OCI JSON error shape.
+//! fixed realistic configuration, the fixture range tables and a blob
+//! existence check answered from the input. On every input: the decision
+//! is made without waiting (the check never waits, so the future is ready
+//! on the first poll) and without a panic, and every rule of
+//! `registry_edge_testkit::invariants` holds (the same checker the
+//! property test in tests/decision_properties.rs runs).
 //!
 //! The input is structured (arbitrary) so that the fuzzer reaches the blob
 //! branch for every kind of client: a persona address, a random IPv4/IPv6
@@ -22,14 +15,12 @@
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use registry_edge::config::Config;
-use registry_edge::decision::{decide, BlobCheck, Decision};
+use registry_edge::decision::decide;
 use registry_edge::request::{Coordinates, RequestInfo};
-use std::cell::{Cell, RefCell};
-use std::future::Future;
+use registry_edge_testkit::fixture::{self, client_tables};
+use registry_edge_testkit::{block_on, invariants, ScriptedBlobs};
 use std::net::{Ipv4Addr, Ipv6Addr};
-use std::pin::pin;
 use std::sync::OnceLock;
-use std::task::{Context, Poll, Waker};
 
 const UPSTREAM: &str = "https://us-central1-docker.pkg.dev";
 const SIGNATURES: &str = "https://signatures.example";
@@ -116,48 +107,6 @@ fn configs() -> &'static [Config; 2] {
     })
 }
 
-/// `scheme://authority` prefixes a Location may start with, for a config.
-fn allowed_bases(config: &Config) -> Vec<String> {
-    let mut bases = vec![
-        config.upstream_registry_endpoint.clone(),
-        config.info_url.clone(),
-        config.privacy_url.clone(),
-    ];
-    bases.extend(config.signature_upstream_endpoint.clone());
-    bases.extend(config.default_blob_base_url.clone());
-    bases.extend(config.blob_mirrors.values().cloned());
-    bases.extend(config.upstream_regions.iter().map(|r| r.endpoint.clone()));
-    bases.extend(config.primary_host.as_ref().map(|h| format!("https://{h}")));
-    bases
-}
-
-/// The blob existence check: answers from the input's bits, records URLs.
-struct InputBlobs {
-    answers: u8,
-    asked: RefCell<Vec<String>>,
-    calls: Cell<u32>,
-}
-
-impl BlobCheck for InputBlobs {
-    async fn blob_exists(&self, url: &str) -> bool {
-        let n = self.calls.get();
-        self.calls.set(n + 1);
-        self.asked.borrow_mut().push(url.to_string());
-        self.answers >> (n % 8) & 1 == 1
-    }
-}
-
-fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    match future
-        .as_mut()
-        .poll(&mut Context::from_waker(Waker::noop()))
-    {
-        Poll::Ready(output) => output,
-        Poll::Pending => panic!("the decision waited although the blob check never does"),
-    }
-}
-
 #[derive(Arbitrary, Debug)]
 enum Method<'a> {
     Get,
@@ -231,13 +180,14 @@ const NAMES: &[&str] = &[
     "blobs/manifests",
 ];
 const PERSONAS: &[&str] = &[
-    "35.180.1.1",
-    "35.55.34.7",
-    "35.220.26.1",
-    "2600:1f01:4874::47",
-    "192.168.0.1",
-    "20.36.32.5",
-    "::ffff:35.180.1.1",
+    fixture::AWS_EU_WEST_3,
+    fixture::AWS_US_EAST_2,
+    fixture::AWS_ME_SOUTH_1,
+    fixture::GCP_EUROPE_WEST1,
+    fixture::AWS_US_WEST_2_V6,
+    fixture::UNKNOWN,
+    fixture::AZURE_AUSTRALIACENTRAL,
+    fixture::AWS_EU_WEST_3_MAPPED,
 ];
 
 fn hex(bytes: &[u8]) -> String {
@@ -299,32 +249,6 @@ fn client(c: &Client) -> Option<String> {
     }
 }
 
-fn check_location(location: &str, bases: &[String]) {
-    assert!(
-        location.bytes().all(|b| b.is_ascii_graphic()),
-        "Location has a control, space or non-ASCII byte: {location:?}"
-    );
-    let ok = bases.iter().any(|base| {
-        location.strip_prefix(base.as_str()).is_some_and(|rest| {
-            rest.is_empty() || rest.starts_with('/') || rest.starts_with('?') || base.ends_with('/')
-        })
-    });
-    assert!(ok, "Location {location:?} is not under a configured base");
-    // The authority itself, parsed the way a client would.
-    let after_scheme = location.split_once("://").expect("absolute Location").1;
-    let authority = after_scheme
-        .split(['/', '?', '#'])
-        .next()
-        .unwrap_or_default();
-    assert!(
-        bases.iter().any(|b| b
-            .split_once("://")
-            .map(|(_, r)| r.split(['/', '?', '#']).next() == Some(authority))
-            == Some(true)),
-        "Location {location:?} names host {authority:?}"
-    );
-}
-
 fuzz_target!(|input: Input| {
     let config = &configs()[usize::from(input.minimal_config)];
     let host = match &input.host {
@@ -351,56 +275,7 @@ fuzz_target!(|input: Input| {
             longitude,
         }),
     };
-    let blobs = InputBlobs {
-        answers: input.blob_answers,
-        asked: RefCell::default(),
-        calls: Cell::new(0),
-    };
-    let decision = block_on(decide(&request, config, &blobs));
-
-    let status = decision.status();
-    assert!(
-        matches!(status, 200 | 301 | 307 | 400 | 404 | 405 | 414),
-        "status {status} for {request:?}: {decision:?}"
-    );
-    let bases = allowed_bases(config);
-    if let Some(location) = decision.location() {
-        check_location(location, &bases);
-    }
-    assert_eq!(decision.location().is_some(), matches!(status, 301 | 307));
-
-    // Existence checks only ever go to a mirror or the CDN, for a digest.
-    let asked = blobs.asked.borrow();
-    assert!(
-        asked.len() <= 1,
-        "{} existence checks for one request",
-        asked.len()
-    );
-    for url in asked.iter() {
-        let copy_bases: Vec<&String> = config
-            .blob_mirrors
-            .values()
-            .chain(config.default_blob_base_url.as_ref())
-            .collect();
-        assert!(
-            copy_bases.iter().any(|b| url
-                .strip_prefix(b.as_str())
-                .is_some_and(|r| r.starts_with("/containers/images/sha"))),
-            "existence check of {url:?}"
-        );
-    }
-
-    let reply = decision.reply();
-    assert_eq!(reply.status, status);
-    if let Decision::Oci(_) = decision {
-        let body: serde_json::Value =
-            serde_json::from_str(&reply.body).expect("OCI error body is JSON");
-        assert!(body["errors"][0]["code"].is_string(), "{}", reply.body);
-    }
-    for (_, value) in &reply.headers {
-        assert!(
-            value.bytes().all(|b| b == b' ' || b.is_ascii_graphic()),
-            "header value the Headers API could reject: {value:?}"
-        );
-    }
+    let blobs = ScriptedBlobs::new(input.blob_answers);
+    let decision = block_on(decide(&request, config, client_tables(), &blobs));
+    invariants::check(&request, config, &decision, &blobs.take_asked());
 });

@@ -2,15 +2,15 @@
 
 use super::{redirect, upstream_url, with_query, BlobCheck, Decision, Target};
 use crate::config::Config;
-use crate::ranges::{self, Cloud, Location};
+use crate::ranges::{Cloud, Location, RangeTables};
 use crate::request::RequestInfo;
 use std::net::IpAddr;
 
 /// The client's location from `CF-Connecting-IP`; anything missing or
 /// unparsable is simply unknown.
-pub fn client_location(client_ip: Option<&str>) -> Option<Location> {
+pub fn client_location(tables: &RangeTables<'_>, client_ip: Option<&str>) -> Option<Location> {
     let ip: IpAddr = client_ip?.trim().parse().ok()?;
-    ranges::lookup(ip)
+    tables.lookup(ip)
 }
 
 /// `<base>/containers/images/<digest>`: the GCS layout the mirrors copy.
@@ -25,21 +25,22 @@ pub fn mirror_blob_url(base: &str, digest: &str) -> String {
 pub async fn decide_blob<B: BlobCheck>(
     req: &RequestInfo<'_>,
     config: &Config,
+    tables: &RangeTables<'_>,
     blobs: &B,
     upstream_endpoint: &str,
     api_path: &str,
     digest: &str,
 ) -> Decision {
-    let location = client_location(req.client_ip);
+    let location = client_location(tables, req.client_ip);
     let client = match location {
         Some(l) => format!("{} {}", l.cloud, l.region),
         None => "unknown client".to_string(),
     };
-    let upstream = |why: String| {
+    let upstream = |reason: String| {
         redirect(
             with_query(upstream_url(upstream_endpoint, config, api_path), req.query),
             Target::Upstream,
-            why,
+            reason,
         )
     };
 

@@ -1,5 +1,6 @@
-//! The redirect decision: a pure function of the request, the configuration
-//! and the answers of a blob existence check (README: "Request handling").
+//! The redirect decision: a pure function of the request, the configuration,
+//! the range tables and the answers of a blob existence check (README:
+//! "Request handling").
 //!
 //! 1. legacy host -> 301 to PRIMARY_HOST, same path and query
 //! 2. not GET/HEAD -> 405
@@ -20,6 +21,7 @@ pub use reply::Reply;
 
 use crate::config::Config;
 use crate::oci::{grammar, parse_route, OciError, Reference, Route};
+use crate::ranges::RangeTables;
 use crate::request::{is_path_byte, RequestInfo};
 use core::future::Future;
 
@@ -32,7 +34,7 @@ pub trait BlobCheck {
     fn blob_exists(&self, url: &str) -> impl Future<Output = bool>;
 }
 
-/// Where a redirect points, and why (for logs and the debug header).
+/// Where a redirect points (its [`Decision::reason`] says why).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Target {
     PrimaryHost,
@@ -52,7 +54,8 @@ pub enum Decision {
         status: u16,
         location: String,
         target: Target,
-        why: String,
+        /// Why it goes there (see [`Decision::reason`]).
+        reason: String,
     },
     /// `/v2/`: 200 with `Docker-Distribution-Api-Version`.
     ApiVersion,
@@ -87,25 +90,29 @@ impl Decision {
         }
     }
 
-    /// A short account of the decision, for logs and `X-Registry-Edge-Decision`.
+    /// The reason for the decision, in a few words: sent on redirects as
+    /// [`REASON_HEADER`] and written to logs.
     pub fn reason(&self) -> String {
         match self {
-            Decision::Redirect { why, .. } => why.clone(),
+            Decision::Redirect { reason, .. } => reason.clone(),
             Decision::ApiVersion => "api version check".into(),
             Decision::MethodNotAllowed { .. } => "method not allowed".into(),
             Decision::NotFound => "not found".into(),
-            Decision::BadRequest(why) => why.clone(),
+            Decision::BadRequest(reason) => reason.clone(),
             Decision::Oci(e) => format!("{} {}", e.status, e.code),
         }
     }
 }
 
-fn redirect(location: String, target: Target, why: impl Into<String>) -> Decision {
+/// The response header carrying [`Decision::reason`] on redirects.
+pub const REASON_HEADER: &str = "X-Registry-Edge-Reason";
+
+fn redirect(location: String, target: Target, reason: impl Into<String>) -> Decision {
     Decision::Redirect {
         status: 307,
         location,
         target,
-        why: why.into(),
+        reason: reason.into(),
     }
 }
 
@@ -153,8 +160,14 @@ pub(crate) fn upstream_url(endpoint: &str, config: &Config, rest: &str) -> Strin
     url
 }
 
-/// Decides how to answer `req`.
-pub async fn decide<B: BlobCheck>(req: &RequestInfo<'_>, config: &Config, blobs: &B) -> Decision {
+/// Decides how to answer `req`; `tables` place the client address (the
+/// worker passes the compiled [`crate::ranges::TABLES`]).
+pub async fn decide<B: BlobCheck>(
+    req: &RequestInfo<'_>,
+    config: &Config,
+    tables: &RangeTables<'_>,
+    blobs: &B,
+) -> Decision {
     let in_v2 = req.path == "/v2" || req.path.starts_with("/v2/");
 
     // 1. Legacy hosts move wholesale.
@@ -168,7 +181,7 @@ pub async fn decide<B: BlobCheck>(req: &RequestInfo<'_>, config: &Config, blobs:
                 status: 301,
                 location,
                 target: Target::PrimaryHost,
-                why: "legacy host".into(),
+                reason: "legacy host".into(),
             };
         }
     }
@@ -240,15 +253,15 @@ pub async fn decide<B: BlobCheck>(req: &RequestInfo<'_>, config: &Config, blobs:
         ),
         // 8. Blobs.
         (Route::Blob { digest, .. }, _) => {
-            blobs::decide_blob(req, config, blobs, endpoint, api_path, digest).await
+            blobs::decide_blob(req, config, tables, blobs, endpoint, api_path, digest).await
         }
     }
 }
 
-fn bad_input(in_v2: bool, why: &str) -> Decision {
+fn bad_input(in_v2: bool, reason: &str) -> Decision {
     if in_v2 {
-        Decision::Oci(OciError::new(400, "UNSUPPORTED", why))
+        Decision::Oci(OciError::new(400, "UNSUPPORTED", reason))
     } else {
-        Decision::BadRequest(why.into())
+        Decision::BadRequest(reason.into())
     }
 }

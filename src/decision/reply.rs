@@ -1,6 +1,6 @@
 //! Decisions as plain HTTP answers (status, headers, body).
 
-use super::Decision;
+use super::{Decision, REASON_HEADER};
 use crate::config::ConfigError;
 use crate::oci::OciError;
 
@@ -42,7 +42,7 @@ impl Decision {
                 status: *status,
                 headers: vec![
                     ("Location", location.clone()),
-                    ("X-Registry-Edge-Decision", self.reason()),
+                    (REASON_HEADER, self.reason()),
                 ],
                 body: String::new(),
             },
@@ -65,7 +65,7 @@ impl Decision {
                 reply
             }
             Decision::NotFound => Reply::text(404, "404 page not found"),
-            Decision::BadRequest(why) => Reply::text(400, why),
+            Decision::BadRequest(reason) => Reply::text(400, reason),
             Decision::Oci(error) => Reply::oci(error),
         }
     }

@@ -13,9 +13,9 @@
 //! because the Workers runtime cancels a request as hung when all it awaits
 //! is I/O belonging to another request.
 
+use crate::blob_check::{ExistenceCache, Outcome};
 use crate::config::Config;
 use crate::decision::BlobCheck;
-use crate::existence_cache::ExistenceCache;
 use futures_util::future::{select, Either};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -26,8 +26,6 @@ use worker::{
     RequestInit, RequestRedirect, Response,
 };
 
-/// How long a "present" answer is kept.
-const PRESENT_TTL_SECONDS: u64 = 24 * 60 * 60;
 /// URLs remembered per isolate.
 const ISOLATE_CACHE_CAPACITY: usize = 10_000;
 /// The named Cache API cache holding existence answers.
@@ -39,14 +37,6 @@ const WAIT_TICK_MS: u64 = 5;
 /// Beyond the check's own timeout, how long a waiting request gives the
 /// Cache API steps of the check before it stops waiting.
 const WAIT_MARGIN_MS: u64 = 1000;
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Outcome {
-    Present,
-    Absent,
-    /// Timeout, network error: not cached, means "redirect to upstream".
-    Failed,
-}
 
 /// The outcome of a check in progress, filled in when it ends.
 type PendingCheck = Rc<Cell<Option<Outcome>>>;
@@ -141,7 +131,7 @@ async fn check(url: &str, timeout_ms: u64, negative_ttl_seconds: u64) -> Outcome
         Some(outcome) => outcome,
         None => {
             let outcome = head(url, timeout_ms).await;
-            let ttl = ttl_seconds(outcome, negative_ttl_seconds);
+            let ttl = outcome.ttl_seconds(negative_ttl_seconds);
             if ttl > 0 {
                 if let Err(e) = store(&cache, url, outcome, ttl).await {
                     console_warn!("registry-edge: cannot cache the check of {url}: {e}");
@@ -150,21 +140,13 @@ async fn check(url: &str, timeout_ms: u64, negative_ttl_seconds: u64) -> Outcome
             outcome
         }
     };
-    let ttl_ms = ttl_seconds(outcome, negative_ttl_seconds) * 1000;
+    let ttl_ms = outcome.ttl_seconds(negative_ttl_seconds) * 1000;
     let now = Date::now().as_millis();
     REMEMBERED.with(|c| {
         c.borrow_mut()
             .insert(url, outcome == Outcome::Present, ttl_ms, now)
     });
     outcome
-}
-
-fn ttl_seconds(outcome: Outcome, negative_ttl_seconds: u64) -> u64 {
-    match outcome {
-        Outcome::Present => PRESENT_TTL_SECONDS,
-        Outcome::Absent => negative_ttl_seconds,
-        Outcome::Failed => 0,
-    }
 }
 
 async fn cached(cache: &Cache, url: &str) -> Option<Outcome> {
@@ -192,9 +174,8 @@ async fn store(cache: &Cache, url: &str, outcome: Outcome, ttl_seconds: u64) -> 
         .await
 }
 
-/// HEAD with a deadline: 200 is present; any other answer below 500 (S3
-/// says 403 or 404 for a missing key) is absent; 5xx, network errors and
-/// the deadline are failures.
+/// HEAD with a deadline ([`Outcome::of_status`]); network errors and the
+/// deadline are failures.
 async fn head(url: &str, timeout_ms: u64) -> Outcome {
     let mut init = RequestInit::new();
     init.with_method(Method::Head)
@@ -216,14 +197,13 @@ async fn head(url: &str, timeout_ms: u64) -> Outcome {
         Either::Right(_) => None,
     };
     match answer {
-        Some(Ok(status)) => match status {
-            200 => Outcome::Present,
-            status if status >= 500 => {
+        Some(Ok(status)) => {
+            let outcome = Outcome::of_status(status);
+            if outcome == Outcome::Failed {
                 console_warn!("registry-edge: blob check of {url} answered {status}");
-                Outcome::Failed
             }
-            _ => Outcome::Absent,
-        },
+            outcome
+        }
         Some(Err(e)) => {
             console_warn!("registry-edge: blob check of {url} failed: {e}");
             Outcome::Failed

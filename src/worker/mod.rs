@@ -3,11 +3,12 @@
 //! their answers. No decision is made here.
 
 mod blob_check;
-mod request;
+mod convert;
 mod vars;
 
 use crate::config::Config;
 use crate::decision::decide;
+use crate::ranges::TABLES;
 use std::rc::Rc;
 use worker::{console_error, event, Context, Env, Request, Response, Result};
 
@@ -23,11 +24,11 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Ok(config) => config,
         Err(error) => {
             console_error!("registry-edge: invalid configuration: {error}");
-            return request::respond(&req, error.reply());
+            return convert::respond(&req, error.reply());
         }
     };
-    let parts = request::RequestParts::read(&req)?;
+    let request = convert::OwnedRequest::read(&req)?;
     let checker = blob_check::EdgeBlobCheck::new(&config);
-    let decision = decide(&parts.info(), &config, &checker).await;
-    request::respond(&req, decision.reply())
+    let decision = decide(&request.info(), &config, &TABLES, &checker).await;
+    convert::respond(&req, decision.reply())
 }

@@ -1,39 +1,44 @@
-//! Per-(cloud, region) differences between two versions of a provider file.
+//! Per-(cloud, region) differences between two snapshots.
 
-use crate::tablegen::providers::ProviderData;
+use range_tablegen::{Cloud, Snapshot};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-type ByRegion = BTreeMap<String, BTreeSet<String>>;
+type ByRegion = BTreeMap<(Cloud, String), BTreeSet<String>>;
 
-fn by_region(data: Option<&ProviderData>) -> ByRegion {
+fn by_region(snapshot: Option<&Snapshot>) -> ByRegion {
     let mut map = ByRegion::new();
-    for e in data.into_iter().flat_map(|d| &d.entries) {
-        map.entry(e.region.clone())
+    for e in snapshot.into_iter().flat_map(|s| &s.entries) {
+        map.entry((e.cloud, e.region.clone()))
             .or_default()
             .insert(e.net.to_string());
     }
     map
 }
 
-/// A summary line per changed region, followed by its `+`/`-` prefixes.
-pub fn report(old: Option<&ProviderData>, new: &ProviderData) -> String {
-    let cloud = new.cloud;
+/// A sync-token line per provider, then a summary line per changed
+/// (cloud, region) followed by its `+`/`-` prefixes, then totals per cloud.
+pub fn report(old: Option<&Snapshot>, new: &Snapshot) -> String {
     let mut out = String::new();
-    let old_token = old.map_or("none", |o| o.sync_token.as_str());
-    writeln!(
-        out,
-        "{cloud}: {} sync token {old_token} -> {}",
-        new.file, new.sync_token
-    )
-    .unwrap();
+    for p in &new.providers {
+        let old_token = old
+            .and_then(|o| o.providers.iter().find(|q| q.cloud == p.cloud))
+            .map_or("none", |q| q.sync_token.as_str());
+        writeln!(
+            out,
+            "{}: sync token {old_token} -> {}",
+            p.cloud, p.sync_token
+        )
+        .unwrap();
+    }
     let (before, after) = (by_region(old), by_region(Some(new)));
-    let regions: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    let keys: BTreeSet<&(Cloud, String)> = before.keys().chain(after.keys()).collect();
     let empty = BTreeSet::new();
-    let (mut total_added, mut total_removed) = (0, 0);
-    for region in regions {
-        let b = before.get(region).unwrap_or(&empty);
-        let a = after.get(region).unwrap_or(&empty);
+    let mut totals: BTreeMap<Cloud, (usize, usize)> =
+        new.providers.iter().map(|p| (p.cloud, (0, 0))).collect();
+    for key @ (cloud, region) in keys {
+        let b = before.get(key).unwrap_or(&empty);
+        let a = after.get(key).unwrap_or(&empty);
         let added: Vec<&String> = a.difference(b).collect();
         let removed: Vec<&String> = b.difference(a).collect();
         if added.is_empty() && removed.is_empty() {
@@ -46,13 +51,12 @@ pub fn report(old: Option<&ProviderData>, new: &ProviderData) -> String {
         for p in &removed {
             writeln!(out, "  - {p}").unwrap();
         }
-        total_added += added.len();
-        total_removed += removed.len();
+        let total = totals.entry(*cloud).or_default();
+        total.0 += added.len();
+        total.1 += removed.len();
     }
-    writeln!(
-        out,
-        "{cloud}: {total_added} prefixes added, {total_removed} removed"
-    )
-    .unwrap();
+    for (cloud, (added, removed)) in totals {
+        writeln!(out, "{cloud}: {added} prefixes added, {removed} removed").unwrap();
+    }
     out
 }

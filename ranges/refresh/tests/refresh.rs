@@ -1,5 +1,5 @@
-//! `ranges-refresh --from`: validates, diffs per region, replaces; and
-//! leaves everything untouched when any file is malformed.
+//! `ranges-refresh --from`: validates, resolves, diffs per region, writes
+//! the snapshot; and leaves it untouched when any file is malformed.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -28,13 +28,21 @@ fn fixture_dir(name: &str, aws_text: &str) -> PathBuf {
     dir
 }
 
+/// Refreshes the snapshot `dir/cloud-ranges.txt` from the files in `from`.
+fn empty_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ranges-refresh-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 fn refresh(from: &Path, dir: &Path) -> Output {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sources.json");
     Command::new(env!("CARGO_BIN_EXE_ranges-refresh"))
         .arg("--from")
         .arg(from)
-        .arg("--dir")
-        .arg(dir)
+        .arg("--snapshot")
+        .arg(dir.join("cloud-ranges.txt"))
         .arg("--manifest")
         .arg(manifest)
         .output()
@@ -68,17 +76,17 @@ fn copies_validates_and_prints_the_per_region_diff() {
             "2",
         ),
     );
-    let out = refresh(&next, &current);
+    // The snapshot of `current`, then a refresh from `next` over it.
+    let snapshot_dir = empty_dir("snapshot");
+    assert!(refresh(&current, &snapshot_dir).status.success());
+    let out = refresh(&next, &snapshot_dir);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(
-        stdout.contains("AWS: aws-ip-ranges.json sync token 1 -> 2"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("AWS: sync token 1 -> 2"), "{stdout}");
     assert!(
         stdout.contains("AWS us-east-1: +1 -1\n  + 10.0.2.0/24\n  - 10.0.1.0/24\n"),
         "{stdout}"
@@ -103,12 +111,24 @@ fn copies_validates_and_prints_the_per_region_diff() {
         stdout.contains("GCP: 0 prefixes added, 0 removed"),
         "{stdout}"
     );
-    let replaced = std::fs::read_to_string(current.join("aws-ip-ranges.json")).unwrap();
-    assert!(replaced.contains("10.7.0.0/16"));
+    let replaced = std::fs::read_to_string(snapshot_dir.join("cloud-ranges.txt")).unwrap();
+    assert!(
+        replaced.contains("\n10.7.0.0/16 AWS ap-south-2\n"),
+        "{replaced}"
+    );
+    assert!(
+        !replaced.contains("AWS us-south-1\n"),
+        "excluded: {replaced}"
+    );
+    assert!(
+        replaced.contains(
+            "# provider AWS url=https://ip-ranges.amazonaws.com/ip-ranges.json sync_token=2 "
+        ),
+        "{replaced}"
+    );
 
     // Into an empty directory: everything is new.
-    let empty = std::env::temp_dir().join(format!("ranges-refresh-{}-empty", std::process::id()));
-    let _ = std::fs::remove_dir_all(&empty);
+    let empty = empty_dir("empty");
     let out = refresh(&next, &empty);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());
@@ -117,7 +137,7 @@ fn copies_validates_and_prints_the_per_region_diff() {
         stdout.contains("Azure eastus: +1 -0\n  + 20.0.0.0/16"),
         "{stdout}"
     );
-    for dir in [current, next, empty] {
+    for dir in [current, next, empty, snapshot_dir] {
         std::fs::remove_dir_all(dir).unwrap();
     }
 }
@@ -125,7 +145,8 @@ fn copies_validates_and_prints_the_per_region_diff() {
 #[test]
 fn a_malformed_file_replaces_nothing() {
     let current = fixture_dir("keep", &aws(&[("10.0.0.0/24", "us-east-1")], "1"));
-    let before = std::fs::read_to_string(current.join("aws-ip-ranges.json")).unwrap();
+    assert!(refresh(&current, &current).status.success());
+    let before = std::fs::read_to_string(current.join("cloud-ranges.txt")).unwrap();
     let bad = fixture_dir("bad", &aws(&[("10.0.0.0/24", "us-east-1")], "2"));
     std::fs::write(bad.join("azure-service-tags.json"), r#"{"changeNumber": 4, "values": [{"name": "AzureCloud.x", "properties": {"region": "x", "addressPrefixes": ["nope"]}}]}"#).unwrap();
     let out = refresh(&bad, &current);
@@ -137,7 +158,7 @@ fn a_malformed_file_replaces_nothing() {
         "{stderr}"
     );
     assert_eq!(
-        std::fs::read_to_string(current.join("aws-ip-ranges.json")).unwrap(),
+        std::fs::read_to_string(current.join("cloud-ranges.txt")).unwrap(),
         before
     );
     for dir in [current, bad] {

@@ -57,7 +57,7 @@ fn lookup_all<'a>(addresses: impl Iterator<Item = &'a str>) -> io::Result<bool> 
     let mut all_parsed = true;
     for text in addresses {
         match text.parse::<IpAddr>() {
-            Ok(ip) => match ranges::lookup(ip) {
+            Ok(ip) => match ranges::TABLES.lookup(ip) {
                 Some(l) => writeln!(out, "{text}\t{}\t{}", l.cloud, l.region)?,
                 None => writeln!(out, "{text}\t-\t-")?,
             },
@@ -78,9 +78,8 @@ fn print_ranges() -> io::Result<bool> {
         let created = if p.created.is_empty() { "-" } else { p.created };
         writeln!(
             out,
-            "{}\tfile={}\tsync_token={}\tcreated={created}\tpublished_entries={}\texcluded_entries={}\texcluded_regions={}\tv4_prefixes={}\tv6_prefixes={}\turl={}",
+            "{}\tsync_token={}\tcreated={created}\tpublished_entries={}\texcluded_entries={}\texcluded_regions={}\tv4_prefixes={}\tv6_prefixes={}\turl={}",
             p.cloud,
-            p.file,
             p.sync_token,
             p.published_entries,
             p.excluded_entries,

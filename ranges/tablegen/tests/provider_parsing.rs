@@ -1,11 +1,8 @@
 //! The three provider formats: what is kept, and the error for malformed
 //! input (which fails the build, so it must name file, entry and problem).
 
-mod common;
-
-use common::tablegen::manifest::{Manifest, Source};
-use common::tablegen::providers::{parse, ProviderData};
-use std::path::Path;
+use range_tablegen::manifest::{Manifest, Source};
+use range_tablegen::providers::{parse, ProviderData};
 
 fn source(format: &str, cloud: &str, exclude: &[&str]) -> Source {
     let pattern = if format == "azure-service-tags" {
@@ -246,15 +243,4 @@ fn manifest_errors_name_the_problem() {
     )
     .unwrap_err();
     assert!(err.contains("unknown variant `csv`"), "{err}");
-}
-
-#[test]
-fn missing_ranges_directory_says_how_to_get_the_data() {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("ranges/sources.json");
-    let err = common::tablegen::load(&manifest, Path::new("/nonexistent/ranges")).unwrap_err();
-    assert!(err.contains("/nonexistent/ranges"), "{err}");
-    assert!(
-        err.contains("make ranges") && err.contains("RANGES_DIR"),
-        "{err}"
-    );
 }

@@ -6,8 +6,9 @@ use worker::js_sys::Reflect;
 use worker::wasm_bindgen::JsValue;
 use worker::{Headers, Request, Response, Result};
 
-/// What the decision needs from a request, owned.
-pub struct RequestParts {
+/// The core's [`RequestInfo`], owned: what the decision needs from a
+/// worker request.
+pub struct OwnedRequest {
     method: String,
     host: String,
     path: String,
@@ -16,11 +17,11 @@ pub struct RequestParts {
     coordinates: Option<Coordinates>,
 }
 
-impl RequestParts {
+impl OwnedRequest {
     pub fn read(req: &Request) -> Result<Self> {
         let url = req.inner().url();
         let (host, path, query) = split_url(&url).unwrap_or(("", "/", ""));
-        Ok(RequestParts {
+        Ok(OwnedRequest {
             // The raw method: worker::Method has no variant for unknown ones.
             method: req.inner().method(),
             host: host.to_string(),

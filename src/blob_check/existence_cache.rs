@@ -1,5 +1,5 @@
 //! A bounded, time-limited memory of blob existence answers, kept per
-//! isolate by the worker in front of the colo-wide Cache API.
+//! isolate in front of the colo-wide Cache API.
 //!
 //! Plain Rust (the caller passes the clock) so it is tested natively.
 

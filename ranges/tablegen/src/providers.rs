@@ -4,19 +4,12 @@
 //! and what is wrong, because it fails the build (or a refresh) and the
 //! person reading it has to find the entry in a multi-megabyte file.
 
-use super::cloud::Cloud;
-use super::manifest::{Format, Source};
+use crate::entry::Entry;
+use crate::manifest::{Format, Source};
 use ipnet::IpNet;
+use range_trie::Cloud;
 use serde::Deserialize;
 use std::collections::BTreeSet;
-
-/// One published prefix with the region it belongs to.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Entry {
-    pub net: IpNet,
-    pub cloud: Cloud,
-    pub region: String,
-}
 
 /// A parsed provider file.
 #[derive(Debug)]

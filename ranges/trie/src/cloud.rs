@@ -1,7 +1,4 @@
 //! The clouds whose published address ranges the tables know.
-//!
-//! This file has no dependencies so that build.rs (through src/tablegen) can
-//! include it with `#[path]` and name the same variants it generates.
 
 /// A cloud provider whose published ranges are compiled into the tables.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -16,7 +13,7 @@ impl Cloud {
     /// prefixes published by different providers.
     pub const ALL: [Cloud; 3] = [Cloud::Aws, Cloud::Gcp, Cloud::Azure];
 
-    /// The label used in ranges/sources.json, CLI output and logs.
+    /// The label used in ranges/sources.json, the snapshot, CLI output and logs.
     pub const fn as_str(self) -> &'static str {
         match self {
             Cloud::Aws => "AWS",

@@ -1,8 +1,9 @@
-//! Compiles a resolved prefix set into the trie layout that src/trie.rs
-//! reads (see the layout description there).
+//! Compiles a resolved prefix set into the trie layout that range-trie
+//! reads (see the layout description in its `trie` module).
 
-use super::resolve::Prefix;
-use super::trie::{Word, CHILD, CHILD_STRIDE, CHILD_WORDS, NO_MATCH, ROOT_STRIDE, ROOT_WORDS};
+use crate::entry::Prefix;
+use range_trie::trie::{Word, CHILD, CHILD_STRIDE, CHILD_WORDS, NO_MATCH, ROOT_STRIDE, ROOT_WORDS};
+use range_trie::Trie;
 
 /// The two arrays of one trie, owned.
 #[derive(Debug, Default)]
@@ -12,8 +13,8 @@ pub struct CompiledTrie {
 }
 
 impl CompiledTrie {
-    pub fn view(&self) -> super::trie::Trie<'_> {
-        super::trie::Trie {
+    pub fn view(&self) -> Trie<'_> {
+        Trie {
             words: &self.words,
             entries: &self.entries,
         }

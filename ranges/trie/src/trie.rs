@@ -1,7 +1,6 @@
 //! Longest-prefix lookup over a bitmap-compressed multibit trie.
 //!
-//! Layout (shared with the compiler in src/tablegen/trie_compiler.rs, which
-//! includes this file with `#[path]`):
+//! Layout (written by the compiler in range-tablegen, `compile.rs`):
 //! - The root node has a stride of 16 bits, every other node a stride of 8.
 //!   IPv4 is therefore a 16-8-8 trie (at most three steps); IPv6 walks 16
 //!   bits and then a byte per step, and real prefixes (/32../64) end within

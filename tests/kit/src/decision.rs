@@ -1,11 +1,12 @@
-//! Shared by the decision tests: a fake existence check, a tiny executor
-//! and request/config builders.
-#![allow(dead_code)]
+//! Decision test helpers: fake existence checks, a tiny executor and
+//! request/config builders.
 
+use crate::fixture;
 use registry_edge::config::Config;
 use registry_edge::decision::{decide, BlobCheck, Decision};
+use registry_edge::ranges::RangeTables;
 use registry_edge::request::{Coordinates, RequestInfo};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::future::Future;
 use std::pin::pin;
@@ -31,6 +32,38 @@ impl BlobCheck for FakeBlobs {
     async fn blob_exists(&self, url: &str) -> bool {
         self.asked.borrow_mut().push(url.to_string());
         self.known.contains(url)
+    }
+}
+
+/// Answers from a preset bit pattern (bit `n % 8` for the n-th question)
+/// and records every question: the hostile-input checks drive it.
+#[derive(Default)]
+pub struct ScriptedBlobs {
+    pub answers: Cell<u8>,
+    pub asked: RefCell<Vec<String>>,
+    calls: Cell<u32>,
+}
+
+impl ScriptedBlobs {
+    pub fn new(answers: u8) -> Self {
+        ScriptedBlobs {
+            answers: Cell::new(answers),
+            ..ScriptedBlobs::default()
+        }
+    }
+
+    /// The questions asked since the last call.
+    pub fn take_asked(&self) -> Vec<String> {
+        std::mem::take(&mut *self.asked.borrow_mut())
+    }
+}
+
+impl BlobCheck for ScriptedBlobs {
+    async fn blob_exists(&self, url: &str) -> bool {
+        let n = self.calls.get();
+        self.calls.set(n.wrapping_add(1));
+        self.asked.borrow_mut().push(url.to_string());
+        self.answers.get() >> (n % 8) & 1 == 1
     }
 }
 
@@ -107,8 +140,17 @@ impl Req {
             coordinates: self.coordinates,
         }
     }
+    /// The decision with the fixture client tables ([`fixture::client_tables`]).
     pub fn decide(&self, config: &Config, blobs: &FakeBlobs) -> Decision {
-        block_on(decide(&self.info(), config, blobs))
+        self.decide_with(fixture::client_tables(), config, blobs)
+    }
+    pub fn decide_with(
+        &self,
+        tables: &RangeTables<'_>,
+        config: &Config,
+        blobs: &FakeBlobs,
+    ) -> Decision {
+        block_on(decide(&self.info(), config, tables, blobs))
     }
 }
 

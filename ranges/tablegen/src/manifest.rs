@@ -1,7 +1,7 @@
 //! ranges/sources.json: which provider files exist, where they come from
 //! and how to read them.
 
-use super::cloud::Cloud;
+use range_trie::Cloud;
 use serde::Deserialize;
 use std::path::Path;
 

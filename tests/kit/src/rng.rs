@@ -1,29 +1,4 @@
-//! Shared by the native integration tests: the build-time parsers (the very
-//! code build.rs runs) and a seeded pseudo-random generator.
-#![allow(dead_code)]
-
-#[path = "../../src/tablegen/mod.rs"]
-pub mod tablegen;
-
-use std::path::{Path, PathBuf};
-use tablegen::providers::ProviderData;
-use tablegen::resolve::Resolved;
-
-/// The ranges directory the library was built from.
-pub fn ranges_dir() -> PathBuf {
-    tablegen::data_dir(
-        Path::new(env!("CARGO_MANIFEST_DIR")),
-        option_env!("RANGES_DIR"),
-    )
-}
-
-/// Parses and resolves the same provider files build.rs compiled.
-pub fn real_data() -> (Vec<ProviderData>, Resolved) {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("ranges/sources.json");
-    let (_, providers) = tablegen::load(&manifest, &ranges_dir()).expect("provider data");
-    let resolved = tablegen::resolve::resolve(&providers).expect("resolvable");
-    (providers, resolved)
-}
+//! A seeded pseudo-random generator and address helpers.
 
 /// splitmix64: tiny, seeded, good enough to spread test addresses.
 pub struct Rng(pub u64);

@@ -1,0 +1,17 @@
+//! Rust test support, shared by tests/*.rs, benches/ and fuzz/ as a crate
+//! (not by `#[path]` includes).
+//!
+//! - [`rng`]: a seeded generator and address helpers;
+//! - [`fixture`]: small range tables compiled by the build's own compiler,
+//!   with named client addresses;
+//! - [`decision`]: a fake blob check, an executor, request and config
+//!   builders, archeio's bucket table;
+//! - [`invariants`]: what must hold for every decision, whatever the input.
+
+pub mod decision;
+pub mod fixture;
+pub mod invariants;
+pub mod rng;
+
+pub use decision::*;
+pub use rng::{inside, last, Rng};
