@@ -7,6 +7,43 @@ mod existence_cache;
 
 pub use existence_cache::ExistenceCache;
 
+use core::future::Future;
+
+/// Answers "is this blob at this URL?" for the decision: a cached HEAD in
+/// the worker, a fake in tests.
+pub trait BlobCheck {
+    fn check(&self, url: &str) -> impl Future<Output = CheckReport>;
+}
+
+/// Where a check's answer came from (logged with every pull).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckSource {
+    /// The per-isolate memory ([`ExistenceCache`]).
+    Isolate,
+    /// The colo's Cache API.
+    Colo,
+    /// A HEAD to the copy (this request's, or one it waited for).
+    Head,
+}
+
+impl CheckSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckSource::Isolate => "isolate",
+            CheckSource::Colo => "colo",
+            CheckSource::Head => "head",
+        }
+    }
+}
+
+/// One check's answer, where it came from and how long it took.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CheckReport {
+    pub outcome: Outcome,
+    pub source: CheckSource,
+    pub ms: u32,
+}
+
 /// How long a "present" answer is kept (blobs are content-addressed and
 /// never change).
 pub const PRESENT_TTL_SECONDS: u64 = 24 * 60 * 60;

@@ -1,6 +1,7 @@
 //! Step 8: where a blob comes from, by the client's cloud and region.
 
 use super::{redirect, upstream_url, with_query, BlobCheck, Decision, Target};
+use crate::blob_check::Outcome;
 use crate::config::Config;
 use crate::ranges::{Cloud, Location, RangeTables};
 use crate::request::RequestInfo;
@@ -72,7 +73,7 @@ pub async fn decide_blob<B: BlobCheck>(
         Target::Mirror(region) => format!("{region} mirror"),
         _ => "default blob base".to_string(),
     };
-    if blobs.blob_exists(&url).await {
+    if blobs.check(&url).await.outcome == Outcome::Present {
         redirect(
             with_query(url, req.query),
             target,

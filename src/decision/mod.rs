@@ -19,20 +19,15 @@ pub mod upstream;
 
 pub use reply::Reply;
 
+pub use crate::blob_check::BlobCheck;
 use crate::config::Config;
 use crate::oci::{grammar, parse_route, OciError, Reference, Route};
 use crate::ranges::RangeTables;
 use crate::request::{is_path_byte, RequestInfo};
-use core::future::Future;
 
 /// Longest path or query passed through (longer ones get a 4xx).
 pub const MAX_PATH_LEN: usize = 2048;
 pub const MAX_QUERY_LEN: usize = 2048;
-
-/// Answers "does this blob exist at this URL?" (a cached HEAD in the worker).
-pub trait BlobCheck {
-    fn blob_exists(&self, url: &str) -> impl Future<Output = bool>;
-}
 
 /// Where a redirect points (its [`Decision::reason`] says why).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -13,7 +13,7 @@
 //! because the Workers runtime cancels a request as hung when all it awaits
 //! is I/O belonging to another request.
 
-use crate::blob_check::{ExistenceCache, Outcome};
+use crate::blob_check::{CheckReport, CheckSource, ExistenceCache, Outcome};
 use crate::config::Config;
 use crate::decision::BlobCheck;
 use futures_util::future::{select, Either};
@@ -61,21 +61,32 @@ impl EdgeBlobCheck {
 }
 
 impl BlobCheck for EdgeBlobCheck {
-    async fn blob_exists(&self, url: &str) -> bool {
-        let now = Date::now().as_millis();
-        if let Some(exists) = REMEMBERED.with(|c| c.borrow_mut().get(url, now)) {
-            return exists;
-        }
-        let outcome = match PENDING.with(|p| p.borrow().get(url).cloned()) {
-            Some(pending) => wait_for(&pending, self.timeout_ms + WAIT_MARGIN_MS).await,
-            None => {
-                let leader = Leader::register(url);
-                let outcome = check(url, self.timeout_ms, self.negative_ttl_seconds).await;
-                leader.finish(outcome);
-                outcome
-            }
+    async fn check(&self, url: &str) -> CheckReport {
+        let started = Date::now().as_millis();
+        let remembered = REMEMBERED.with(|c| c.borrow_mut().get(url, started));
+        let (outcome, source) = match remembered {
+            Some(true) => (Outcome::Present, CheckSource::Isolate),
+            Some(false) => (Outcome::Absent, CheckSource::Isolate),
+            None => match PENDING.with(|p| p.borrow().get(url).cloned()) {
+                Some(pending) => (
+                    wait_for(&pending, self.timeout_ms + WAIT_MARGIN_MS).await,
+                    CheckSource::Head,
+                ),
+                None => {
+                    let leader = Leader::register(url);
+                    let (outcome, source) =
+                        check(url, self.timeout_ms, self.negative_ttl_seconds).await;
+                    leader.finish(outcome);
+                    (outcome, source)
+                }
+            },
         };
-        outcome == Outcome::Present
+        let elapsed = Date::now().as_millis().saturating_sub(started);
+        CheckReport {
+            outcome,
+            source,
+            ms: u32::try_from(elapsed).unwrap_or(u32::MAX),
+        }
     }
 }
 
@@ -125,10 +136,10 @@ async fn wait_for(pending: &PendingCheck, limit_ms: u64) -> Outcome {
 }
 
 /// Cache API, then HEAD; remembers the answer in both caches.
-async fn check(url: &str, timeout_ms: u64, negative_ttl_seconds: u64) -> Outcome {
+async fn check(url: &str, timeout_ms: u64, negative_ttl_seconds: u64) -> (Outcome, CheckSource) {
     let cache = Cache::open(CACHE_NAME.to_string()).await;
-    let outcome = match cached(&cache, url).await {
-        Some(outcome) => outcome,
+    let (outcome, source) = match cached(&cache, url).await {
+        Some(outcome) => (outcome, CheckSource::Colo),
         None => {
             let outcome = head(url, timeout_ms).await;
             let ttl = outcome.ttl_seconds(negative_ttl_seconds);
@@ -137,7 +148,7 @@ async fn check(url: &str, timeout_ms: u64, negative_ttl_seconds: u64) -> Outcome
                     console_warn!("registry-edge: cannot cache the check of {url}: {e}");
                 }
             }
-            outcome
+            (outcome, CheckSource::Head)
         }
     };
     let ttl_ms = outcome.ttl_seconds(negative_ttl_seconds) * 1000;
@@ -146,7 +157,7 @@ async fn check(url: &str, timeout_ms: u64, negative_ttl_seconds: u64) -> Outcome
         c.borrow_mut()
             .insert(url, outcome == Outcome::Present, ttl_ms, now)
     });
-    outcome
+    (outcome, source)
 }
 
 async fn cached(cache: &Cache, url: &str) -> Option<Outcome> {

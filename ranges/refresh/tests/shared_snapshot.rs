@@ -37,9 +37,10 @@ fn raw_dir() -> Option<PathBuf> {
     None
 }
 
-fn refreshed(raw: &Path) -> String {
+/// The snapshot the tool writes from `raw` (into a directory of `test`'s own).
+fn refreshed(raw: &Path, test: &str) -> String {
     let out_dir =
-        std::env::temp_dir().join(format!("ranges-refresh-shared-{}", std::process::id()));
+        std::env::temp_dir().join(format!("ranges-refresh-{test}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out_dir);
     std::fs::create_dir_all(&out_dir).unwrap();
     let snapshot = out_dir.join("cloud-ranges.txt");
@@ -66,7 +67,7 @@ fn refreshed(raw: &Path) -> String {
 fn refreshing_from_the_shared_files_reproduces_the_committed_snapshot() {
     let Some(raw) = raw_dir() else { return };
     let committed = std::fs::read_to_string(repo().join("ranges/cloud-ranges.txt")).unwrap();
-    let fresh = refreshed(&raw);
+    let fresh = refreshed(&raw, "committed");
     assert!(
         fresh == committed,
         "ranges/cloud-ranges.txt is not what `make ranges FROM={}` writes",
@@ -147,7 +148,7 @@ fn brute_force(raw: &Path) -> BTreeSet<String> {
 #[test]
 fn the_snapshot_agrees_with_a_brute_force_reading_of_the_raw_files() {
     let Some(raw) = raw_dir() else { return };
-    let fresh = refreshed(&raw);
+    let fresh = refreshed(&raw, "brute-force");
     let lines: Vec<&str> = fresh.lines().filter(|l| !l.starts_with('#')).collect();
     let set: BTreeSet<String> = lines.iter().map(|l| l.to_string()).collect();
     assert_eq!(set.len(), lines.len(), "a prefix is listed twice");

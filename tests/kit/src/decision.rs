@@ -2,6 +2,7 @@
 //! request/config builders.
 
 use crate::fixture;
+use registry_edge::blob_check::{CheckReport, CheckSource, Outcome};
 use registry_edge::config::Config;
 use registry_edge::decision::{decide, BlobCheck, Decision};
 use registry_edge::ranges::RangeTables;
@@ -29,9 +30,9 @@ impl FakeBlobs {
 }
 
 impl BlobCheck for FakeBlobs {
-    async fn blob_exists(&self, url: &str) -> bool {
+    async fn check(&self, url: &str) -> CheckReport {
         self.asked.borrow_mut().push(url.to_string());
-        self.known.contains(url)
+        report(self.known.contains(url))
     }
 }
 
@@ -59,11 +60,24 @@ impl ScriptedBlobs {
 }
 
 impl BlobCheck for ScriptedBlobs {
-    async fn blob_exists(&self, url: &str) -> bool {
+    async fn check(&self, url: &str) -> CheckReport {
         let n = self.calls.get();
         self.calls.set(n.wrapping_add(1));
         self.asked.borrow_mut().push(url.to_string());
-        self.answers.get() >> (n % 8) & 1 == 1
+        report(self.answers.get() >> (n % 8) & 1 == 1)
+    }
+}
+
+/// A fake's answer: present or absent, from a HEAD that took no time.
+pub fn report(present: bool) -> CheckReport {
+    CheckReport {
+        outcome: if present {
+            Outcome::Present
+        } else {
+            Outcome::Absent
+        },
+        source: CheckSource::Head,
+        ms: 0,
     }
 }
 
