@@ -78,7 +78,7 @@ build: setup
 	wasm-opt build/index_bg.wasm -o build/index_bg.wasm --strip-debug --strip-producers $(WASM_FEATURES)
 
 dev: setup
-	wrangler dev --ip 127.0.0.1 --port $(DEV_PORT)
+	wrangler dev --ip 127.0.0.1 --port $(DEV_PORT) --test-scheduled
 
 # Bundles the production environment offline and prints the upload size.
 deploy-check: build
