@@ -15,6 +15,12 @@ pub fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
     2.0 * EARTH_RADIUS_KM * h.sqrt().min(1.0).asin()
 }
 
+/// Kilometres as a whole number, for reasons and logs (integer formatting
+/// keeps core's float formatting out of the wasm).
+pub fn whole_km(km: f64) -> u32 {
+    km.round() as u32
+}
+
 /// A place on the globe, with its unit vector computed once.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Point {

@@ -38,8 +38,7 @@ impl HealthRecord {
     }
 
     pub fn to_json(&self) -> String {
-        serde_json::json!({ "checked_at_ms": self.checked_at_ms, "unhealthy": self.unhealthy })
-            .to_string()
+        serde_json::to_string(self).unwrap_or_default()
     }
 
     /// The regions to avoid at `now_ms`: none once the record is older

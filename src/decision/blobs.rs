@@ -5,6 +5,7 @@ use super::upstream::UpstreamChoice;
 use super::{redirect, upstream_url, with_query, BlobCheck, Decision, Target};
 use crate::blob_check::Outcome;
 use crate::config::Config;
+use crate::geo::whole_km;
 use crate::ranges::{Cloud, Location, RangeTables};
 use crate::request::RequestInfo;
 use std::net::IpAddr;
@@ -61,7 +62,7 @@ pub async fn decide_blob<'c, B: BlobCheck>(
             Some(m) => {
                 let copy = match m.km {
                     None => format!("{} mirror", m.name),
-                    Some(km) => format!("{} mirror (nearest, {km:.0} km)", m.name),
+                    Some(km) => format!("{} mirror (nearest, {} km)", m.name, whole_km(km)),
                 };
                 Some((m.base, Target::Mirror(m.name), copy))
             }

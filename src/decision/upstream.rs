@@ -16,7 +16,7 @@
 
 use crate::config::{Config, UpstreamRegion};
 pub use crate::geo::distance_km;
-use crate::geo::{nearest, Point};
+use crate::geo::{nearest, whole_km, Point};
 use crate::ranges::{Cloud, Location, RangeTables};
 use crate::request::Coordinates;
 use std::fmt;
@@ -68,8 +68,10 @@ impl fmt::Display for UpstreamChoice<'_> {
             Basis::NearClientRegion(l, km) => {
                 write!(
                     f,
-                    " ({healthy}nearest to {} {}, {km:.0} km)",
-                    l.cloud, l.region
+                    " ({healthy}nearest to {} {}, {} km)",
+                    l.cloud,
+                    l.region,
+                    whole_km(km)
                 )
             }
             Basis::NearCoordinates => write!(f, " ({healthy}nearest to the client's location)"),
