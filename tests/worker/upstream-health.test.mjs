@@ -93,8 +93,14 @@ test('east answers 500: after a probe its nearest clients go west', async () => 
     headers: { 'CF-Connecting-IP': PERSONAS.gcpUsEast4 },
   });
   assert.equal(new URL(blob.headers.location).origin, west.url);
-  const log = await readFile(worker.logFile, 'utf8');
-  assert.match(log, /upstream health: 2 regions probed, unhealthy: \[us-east4\]/);
+  // wrangler writes the worker's console lines a little after the answer.
+  const line = /upstream health: 2 regions probed, unhealthy: \[us-east4\]/;
+  let log = '';
+  for (let waited = 0; waited < 5000 && !line.test(log); waited += 100) {
+    log = await readFile(worker.logFile, 'utf8');
+    if (!line.test(log)) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.match(log, line);
 });
 
 test('a new isolate reads the record from KV', async () => {
