@@ -30,7 +30,8 @@ FUZZ_SECONDS ?= 60
 
 .PHONY: help
 help:
-	@echo "make dev          serve the worker on 127.0.0.1:$(DEV_PORT) under wrangler dev (installs what is missing)"
+	@echo "make dev          serve the worker on 127.0.0.1:$(DEV_PORT) under wrangler dev (installs what is missing;"
+	@echo "                  GET /__scheduled runs the upstream health probe)"
 	@echo "make test         everything: lint, native tests, worker tests in workerd, end-to-end pulls, deploy dry run"
 	@echo "make build        worker-build --release into build/"
 	@echo "make bench        lookup/decision medians, wasm size and throughput through wrangler dev"
@@ -78,7 +79,7 @@ build: setup
 	wasm-opt build/index_bg.wasm -o build/index_bg.wasm --strip-debug --strip-producers $(WASM_FEATURES)
 
 dev: setup
-	wrangler dev --ip 127.0.0.1 --port $(DEV_PORT)
+	wrangler dev --ip 127.0.0.1 --port $(DEV_PORT) --test-scheduled
 
 # Bundles the production environment offline and prints the upload size.
 deploy-check: build

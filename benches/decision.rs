@@ -1,7 +1,9 @@
 //! `make bench`: median native time of one redirect decision with the real
 //! compiled tables, subrequest excluded (the existence check answers at once, as the in-isolate cache
-//! does). Prints `decide_blob_ns` (an AWS eu-west-3 client, mirror hit) and
-//! `decide_manifest_ns` (a tag manifest), each alone on a line.
+//! does). Prints `decide_blob_ns` (an AWS eu-west-3 client, mirror hit),
+//! `decide_manifest_ns` (a tag manifest) and `decide_regions_ns` (a manifest
+//! and a nearest-mirror blob of an AWS us-east-1 client, with production's
+//! 22 upstream regions), each alone on a line.
 
 use registry_edge::blob_check::{CheckReport, CheckSource, Outcome};
 use registry_edge::config::Config;
@@ -32,7 +34,7 @@ fn median_ns(config: &Config, req: &RequestInfo<'_>) -> f64 {
         .map(|_| {
             let start = Instant::now();
             for _ in 0..CALLS {
-                let decision = block_on(decide(black_box(req), config, &TABLES, &Present));
+                let decision = block_on(decide(black_box(req), config, &TABLES, &Present, &[]));
                 black_box(decision);
             }
             start.elapsed().as_nanos() as f64 / CALLS as f64
@@ -80,4 +82,55 @@ fn main() {
     };
     println!("decide_blob_ns {:.0}", median_ns(&config, &blob));
     println!("decide_manifest_ns {:.0}", median_ns(&config, &manifest));
+
+    // Production's 22 regions, placed by the compiled sites.
+    let regions: Vec<String> = [
+        "asia-east1",
+        "asia-northeast1",
+        "asia-northeast2",
+        "asia-south1",
+        "australia-southeast1",
+        "europe-north1",
+        "europe-southwest1",
+        "europe-west1",
+        "europe-west10",
+        "europe-west2",
+        "europe-west3",
+        "europe-west4",
+        "europe-west8",
+        "europe-west9",
+        "southamerica-west1",
+        "us-central1",
+        "us-east1",
+        "us-east4",
+        "us-east5",
+        "us-south1",
+        "us-west1",
+        "us-west2",
+    ]
+    .iter()
+    .map(|r| format!(r#"{{"name": "{r}", "endpoint": "https://{r}-docker.pkg.dev"}}"#))
+    .collect();
+    let regions = format!("[{}]", regions.join(","));
+    let with_regions = Config::from_vars(|name| {
+        if name == "UPSTREAM_REGIONS" {
+            return Some(regions.clone());
+        }
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
+    })
+    .expect("valid configuration");
+    let us_east_1 = RequestInfo {
+        path: "/v2/pause/manifests/3.10",
+        client_ip: Some("44.192.0.9"),
+        ..blob
+    };
+    let nearest_blob = RequestInfo {
+        client_ip: Some("44.192.0.9"),
+        ..blob
+    };
+    let manifest_ns = median_ns(&with_regions, &us_east_1);
+    let blob_ns = median_ns(&with_regions, &nearest_blob);
+    println!("decide_regions_ns {:.0}", manifest_ns.max(blob_ns));
 }

@@ -1,19 +1,42 @@
 //! The worker's configuration: wrangler `[vars]`, with archeio's names where
 //! they exist. Parsed once per isolate; every problem names the variable.
 
+mod mirrors;
+mod upstream_regions;
+
+pub use mirrors::{mirror_name, MirrorKey, MirrorSite};
+
+use crate::geo::Point;
+use crate::ranges::{RegionSite, TABLES};
 use crate::request::is_path_byte;
-use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;
 
 /// One Artifact Registry region that can serve upstream redirects.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct UpstreamRegion {
     pub name: String,
     pub endpoint: String,
     pub lat: f64,
     pub lon: f64,
+    point: Point,
+}
+
+impl UpstreamRegion {
+    pub fn new(name: String, endpoint: String, lat: f64, lon: f64) -> UpstreamRegion {
+        UpstreamRegion {
+            name,
+            endpoint,
+            lat,
+            lon,
+            point: Point::new(lat, lon),
+        }
+    }
+
+    /// Where it is, for nearest-region searches.
+    pub fn point(&self) -> &Point {
+        &self.point
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -29,8 +52,10 @@ pub struct Config {
     pub privacy_url: String,
     /// CDN base for blobs of clients without a regional mirror.
     pub default_blob_base_url: Option<String>,
-    /// AWS region -> mirror base URL (aliases are more keys, same URL).
-    pub blob_mirrors: BTreeMap<String, String>,
+    /// (cloud, region) -> mirror base URL (aliases are more keys, same URL).
+    pub blob_mirrors: BTreeMap<MirrorKey, String>,
+    /// Where each key's region is (placed when the configuration is read).
+    pub mirror_sites: BTreeMap<MirrorKey, MirrorSite>,
     /// When non-empty, upstream redirects go to the region nearest the client.
     pub upstream_regions: Vec<UpstreamRegion>,
     /// Lower-case hosts (no port) redirected wholesale to `primary_host`.
@@ -38,6 +63,11 @@ pub struct Config {
     pub primary_host: Option<String>,
     pub blob_check_timeout_ms: u32,
     pub negative_cache_seconds: u32,
+    /// A client whose region has no mirror goes to the nearest mirror of
+    /// its cloud (and partition) within this distance; 0 turns it off.
+    pub mirror_fallback_km: u32,
+    /// Probe the upstream regions on a schedule and skip unhealthy ones.
+    pub upstream_health_checks: bool,
 }
 
 /// A variable that could not be used.
@@ -59,9 +89,12 @@ pub const DEFAULT_INFO_URL: &str = "https://github.com/kubernetes/registry.k8s.i
 pub const DEFAULT_PRIVACY_URL: &str = "https://www.linuxfoundation.org/privacy-policy/";
 pub const DEFAULT_BLOB_CHECK_TIMEOUT_MS: u32 = 2000;
 pub const DEFAULT_NEGATIVE_CACHE_SECONDS: u32 = 60;
+pub const DEFAULT_MIRROR_FALLBACK_KM: u32 = 2000;
+/// Half the Earth's circumference, rounded up: no two places are further apart.
+pub const MAX_MIRROR_FALLBACK_KM: u32 = 20_040;
 
 /// Every variable the worker reads.
-pub const VARIABLES: [&str; 12] = [
+pub const VARIABLES: [&str; 14] = [
     "UPSTREAM_REGISTRY_ENDPOINT",
     "UPSTREAM_REGISTRY_PATH",
     "SIGNATURE_UPSTREAM_ENDPOINT",
@@ -74,13 +107,26 @@ pub const VARIABLES: [&str; 12] = [
     "PRIMARY_HOST",
     "BLOB_CHECK_TIMEOUT_MS",
     "NEGATIVE_CACHE_SECONDS",
+    "MIRROR_FALLBACK_KM",
+    "UPSTREAM_HEALTH_CHECKS",
 ];
 
 impl Config {
     /// Reads the configuration through `var`, which returns a variable as
     /// text: a string variable as itself, a table, array or number as its
     /// JSON serialization (so a JSON string and a TOML table are the same).
+    /// Region names are checked against, and placed by, the compiled
+    /// region sites.
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        Config::from_vars_with_sites(var, TABLES.sites)
+    }
+
+    /// [`Config::from_vars`] with region sites of the caller's own (tests
+    /// pass their fixture sites).
+    pub fn from_vars_with_sites(
+        var: impl Fn(&str) -> Option<String>,
+        sites: &[RegionSite],
+    ) -> Result<Config, ConfigError> {
         let get = |name: &'static str| {
             var(name)
                 .map(|v| v.trim().to_string())
@@ -113,23 +159,29 @@ impl Config {
             }
         };
 
+        let mut mirror_sites = BTreeMap::new();
         let blob_mirrors = match get("BLOB_MIRRORS") {
             None => BTreeMap::new(),
             Some(v) => {
                 let raw: BTreeMap<String, String> = serde_json::from_str(&v).map_err(|e| {
                     err(
                         "BLOB_MIRRORS",
-                        format!("expected a table of AWS region = \"base URL\": {e}"),
+                        format!("expected a table of \"<cloud>:<region>\" = \"base URL\": {e}"),
                     )
                 })?;
                 let mut mirrors = BTreeMap::new();
-                for (region, url) in raw {
-                    if region.trim().is_empty() {
-                        return Err(err("BLOB_MIRRORS", "a region name is empty".into()));
-                    }
+                for (key, url) in raw {
+                    let (parsed, site) =
+                        mirrors::mirror_key(&key, sites).map_err(|p| err("BLOB_MIRRORS", p))?;
+                    mirror_sites.insert(parsed.clone(), site);
                     let url = base_url(url.trim())
-                        .map_err(|p| err("BLOB_MIRRORS", format!("region {region:?}: {p}")))?;
-                    mirrors.insert(region.trim().to_string(), url);
+                        .map_err(|p| err("BLOB_MIRRORS", format!("key {key:?}: {p}")))?;
+                    if mirrors.insert(parsed, url).is_some() {
+                        return Err(err(
+                            "BLOB_MIRRORS",
+                            format!("key {key:?} names a region given twice"),
+                        ));
+                    }
                 }
                 mirrors
             }
@@ -137,32 +189,25 @@ impl Config {
 
         let upstream_regions = match get("UPSTREAM_REGIONS") {
             None => Vec::new(),
+            Some(v) => upstream_regions::upstream_regions(&v, sites)
+                .map_err(|p| err("UPSTREAM_REGIONS", p))?,
+        };
+        let upstream_health_checks = match get("UPSTREAM_HEALTH_CHECKS").as_deref() {
+            None | Some("false") => false,
+            Some("true") => true,
             Some(v) => {
-                let regions: Vec<UpstreamRegion> = serde_json::from_str(&v).map_err(|e| {
-                    err(
-                        "UPSTREAM_REGIONS",
-                        format!("expected a list of {{name, endpoint, lat, lon}}: {e}"),
-                    )
-                })?;
-                let mut checked = Vec::with_capacity(regions.len());
-                for (i, mut r) in regions.into_iter().enumerate() {
-                    let at = format!("entry {i} ({:?})", r.name);
-                    if r.name.trim().is_empty() {
-                        return Err(err("UPSTREAM_REGIONS", format!("{at}: name is empty")));
-                    }
-                    if !(-90.0..=90.0).contains(&r.lat) || !(-180.0..=180.0).contains(&r.lon) {
-                        return Err(err(
-                            "UPSTREAM_REGIONS",
-                            format!("{at}: lat must be within ±90 and lon within ±180"),
-                        ));
-                    }
-                    r.endpoint = base_url(r.endpoint.trim())
-                        .map_err(|p| err("UPSTREAM_REGIONS", format!("{at}: {p}")))?;
-                    checked.push(r);
-                }
-                checked
+                return Err(err(
+                    "UPSTREAM_HEALTH_CHECKS",
+                    format!("{v:?} is not true or false"),
+                ))
             }
         };
+        if upstream_health_checks && upstream_regions.is_empty() {
+            return Err(err(
+                "UPSTREAM_HEALTH_CHECKS",
+                "needs UPSTREAM_REGIONS to probe".into(),
+            ));
+        }
 
         let legacy_hosts = match get("LEGACY_HOSTS") {
             None => Vec::new(),
@@ -200,6 +245,7 @@ impl Config {
             privacy_url: page("PRIVACY_URL", DEFAULT_PRIVACY_URL)?,
             default_blob_base_url: optional_base("DEFAULT_BLOB_BASE_URL")?,
             blob_mirrors,
+            mirror_sites,
             upstream_regions,
             legacy_hosts,
             primary_host,
@@ -215,6 +261,13 @@ impl Config {
                 0..=86_400,
             )
             .map_err(|p| err("NEGATIVE_CACHE_SECONDS", p))?,
+            mirror_fallback_km: number(
+                get("MIRROR_FALLBACK_KM"),
+                DEFAULT_MIRROR_FALLBACK_KM,
+                0..=MAX_MIRROR_FALLBACK_KM,
+            )
+            .map_err(|p| err("MIRROR_FALLBACK_KM", p))?,
+            upstream_health_checks,
         })
     }
 }

@@ -10,9 +10,11 @@
 pub mod blob_check;
 pub mod config;
 pub mod decision;
+pub mod geo;
 pub mod oci;
 pub mod ranges;
 pub mod request;
+pub mod upstream_health;
 
 pub use ranges::{Cloud, Location};
 

@@ -1,8 +1,9 @@
 //! Which cloud and region an address belongs to, answered from tables that
-//! build.rs compiled from the committed range snapshot. Nothing here parses,
-//! allocates or initialises at run time.
+//! build.rs compiled from the committed range snapshot, and where those
+//! regions are (ranges/regions.txt). Nothing here parses, allocates or
+//! initialises at run time.
 
-pub use range_trie::{Cloud, Location, Provenance, RangeTables, Trie};
+pub use range_trie::{find_site, Cloud, Location, Provenance, RangeTables, RegionSite, Trie};
 
 mod compiled {
     include!(concat!(env!("OUT_DIR"), "/range_tables.rs"));
@@ -23,6 +24,7 @@ pub static TABLES: RangeTables<'static> = RangeTables {
         entries: &compiled::V6_ENTRIES,
     },
     locations: &compiled::LOCATIONS,
+    sites: &compiled::SITES,
 };
 
 /// Every location in the tables with the number of IPv4 and IPv6 prefixes

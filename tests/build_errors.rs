@@ -1,5 +1,6 @@
-//! A malformed or missing range snapshot fails `cargo build` itself, with a
-//! message naming the file, the line and the problem. Runs build.rs for
+//! A malformed or missing range snapshot, or one routing to a region that
+//! ranges/regions.txt does not place, fails `cargo build` itself, with a
+//! message naming the file, the line (or region) and the problem. Runs build.rs for
 //! real (pointed at a bad file by RANGES_SNAPSHOT), in a separate target
 //! directory so the main build is untouched.
 
@@ -55,4 +56,46 @@ fn malformed_and_missing_snapshots_fail_the_build_with_a_clear_message() {
         "{stderr}"
     );
     assert!(stderr.contains("make ranges"), "{stderr}");
+}
+
+#[test]
+fn a_region_without_a_location_fails_the_build_naming_it() {
+    let path = std::env::temp_dir().join(format!(
+        "registry-edge-unplaced-snapshot-{}.txt",
+        std::process::id()
+    ));
+    std::fs::write(
+        &path,
+        "# provider AWS url=https://a.example sync_token=1 created=x published_entries=3 excluded_entries=0 exclude_regions=- v4_prefixes=3 v6_prefixes=0\n\
+         # provider GCP url=https://g.example sync_token=1 created=x published_entries=1 excluded_entries=0 exclude_regions=- v4_prefixes=1 v6_prefixes=0\n\
+         10.0.0.0/8 AWS eu-west-3\n\
+         11.0.0.0/8 AWS GLOBAL\n\
+         12.0.0.0/8 AWS xx-newest-1\n\
+         13.0.0.0/8 GCP mars-north1\n",
+    )
+    .unwrap();
+    let (ok, stderr) = check_with_snapshot(&path);
+    std::fs::remove_file(&path).unwrap();
+    assert!(!ok, "the build must fail");
+    assert!(stderr.contains("cannot build the range tables"), "{stderr}");
+    assert!(
+        stderr.contains("ranges/regions.txt: no location for regions of the range snapshot"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("  AWS xx-newest-1 (1 prefixes)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("  GCP mars-north1 (1 prefixes)"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("eu-west-3 ("),
+        "placed regions are not named: {stderr}"
+    );
+    assert!(
+        !stderr.contains("GLOBAL ("),
+        "GLOBAL is `nowhere`, not missing: {stderr}"
+    );
 }

@@ -108,3 +108,27 @@ fn usage_errors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8(out.stderr).unwrap().contains("usage:"));
 }
+
+#[test]
+fn regions_lists_the_compiled_sites() {
+    let out = cli().arg("regions").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("# CLOUD\tREGION\tLAT\tLON\tPARTITION\tFLAGS\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nAWS\teu-west-3\t48.86\t2.35\t-\t-\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nAWS\tcn-north-1\t39.9\t116.41\taws-cn\t-\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nGCP\teurope-west15\t40.42\t-3.7\t-\tunverified\n"),
+        "{text}"
+    );
+    assert!(!text.contains("GLOBAL"), "GLOBAL is nowhere: {text}");
+}

@@ -2,6 +2,7 @@
 //! and an error naming the variable for every kind of mistake.
 
 use registry_edge::config::{Config, ConfigError};
+use registry_edge::ranges::{find_site, Cloud, TABLES};
 
 fn parse(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
     Config::from_vars(|name| {
@@ -37,6 +38,8 @@ fn defaults() {
         (c.blob_check_timeout_ms, c.negative_cache_seconds),
         (2000, 60)
     );
+    assert_eq!(c.mirror_fallback_km, 2000);
+    assert!(!c.upstream_health_checks);
     assert!(
         c.blob_mirrors.is_empty() && c.upstream_regions.is_empty() && c.legacy_hosts.is_empty()
     );
@@ -72,8 +75,14 @@ fn structured_variables_as_tables_or_json_strings() {
         ("SIGNATURE_UPSTREAM_ENDPOINT", ""),
     ])
     .unwrap();
-    assert_eq!(c.blob_mirrors["us-east-1"], "https://a.example");
-    assert_eq!(c.blob_mirrors["cn-north-1"], "https://b.example");
+    assert_eq!(
+        c.blob_mirrors[&(Cloud::Aws, "us-east-1".into())],
+        "https://a.example"
+    );
+    assert_eq!(
+        c.blob_mirrors[&(Cloud::Aws, "cn-north-1".into())],
+        "https://b.example"
+    );
     assert_eq!(c.upstream_regions[0].endpoint, "https://eu.example");
     assert_eq!(
         (c.blob_check_timeout_ms, c.negative_cache_seconds),
@@ -153,17 +162,17 @@ fn every_mistake_names_its_variable() {
         (
             vec![UP, ("BLOB_MIRRORS", "not json")],
             "BLOB_MIRRORS",
-            "table of AWS region",
+            "table of \"<cloud>:<region>\"",
         ),
         (
             vec![UP, ("BLOB_MIRRORS", r#"["https://a.example"]"#)],
             "BLOB_MIRRORS",
-            "table of AWS region",
+            "table of \"<cloud>:<region>\"",
         ),
         (
             vec![UP, ("BLOB_MIRRORS", r#"{"us-east-1": 5}"#)],
             "BLOB_MIRRORS",
-            "table of AWS region",
+            "table of \"<cloud>:<region>\"",
         ),
         (
             vec![UP, ("BLOB_MIRRORS", r#"{"us-east-1": "s3://bucket"}"#)],
@@ -173,7 +182,103 @@ fn every_mistake_names_its_variable() {
         (
             vec![UP, ("BLOB_MIRRORS", r#"{"": "https://a.example"}"#)],
             "BLOB_MIRRORS",
-            "empty",
+            "not a region name",
+        ),
+        (
+            vec![UP, ("BLOB_MIRRORS", r#"{"aws:": "https://a.example"}"#)],
+            "BLOB_MIRRORS",
+            "not a region name",
+        ),
+        (
+            vec![
+                UP,
+                ("BLOB_MIRRORS", r#"{"gcp:us-east1": "https://a.example"}"#),
+            ],
+            "BLOB_MIRRORS",
+            "GCP clients are served by the upstream",
+        ),
+        (
+            vec![
+                UP,
+                (
+                    "BLOB_MIRRORS",
+                    r#"{"oci:us-ashburn-1": "https://a.example"}"#,
+                ),
+            ],
+            "BLOB_MIRRORS",
+            "unknown cloud \"oci\"",
+        ),
+        (
+            vec![
+                UP,
+                ("BLOB_MIRRORS", r#"{"eu-west-33": "https://a.example"}"#),
+            ],
+            "BLOB_MIRRORS",
+            "AWS eu-west-33 is not a region of ranges/regions.txt",
+        ),
+        (
+            vec![
+                UP,
+                (
+                    "BLOB_MIRRORS",
+                    r#"{"azure:eu-west-3": "https://a.example"}"#,
+                ),
+            ],
+            "BLOB_MIRRORS",
+            "Azure eu-west-3 is not a region",
+        ),
+        (
+            vec![
+                UP,
+                (
+                    "BLOB_MIRRORS",
+                    r#"{"eu-west-3": "https://a.example", "AWS:eu-west-3": "https://b.example"}"#,
+                ),
+            ],
+            "BLOB_MIRRORS",
+            "given twice",
+        ),
+        (
+            vec![UP, ("MIRROR_FALLBACK_KM", "-1")],
+            "MIRROR_FALLBACK_KM",
+            "whole number",
+        ),
+        (
+            vec![UP, ("MIRROR_FALLBACK_KM", "50000")],
+            "MIRROR_FALLBACK_KM",
+            "0 to 20040",
+        ),
+        (
+            vec![
+                UP,
+                (
+                    "UPSTREAM_REGIONS",
+                    r#"[{"name": "europe-west99", "endpoint": "https://x.example"}]"#,
+                ),
+            ],
+            "UPSTREAM_REGIONS",
+            "no lat/lon, and europe-west99 is not a GCP region of ranges/regions.txt",
+        ),
+        (
+            vec![
+                UP,
+                (
+                    "UPSTREAM_REGIONS",
+                    r#"[{"name": "us-east1", "endpoint": "https://a.example"}, {"name": "us-east1", "endpoint": "https://b.example"}]"#,
+                ),
+            ],
+            "UPSTREAM_REGIONS",
+            "listed twice",
+        ),
+        (
+            vec![UP, ("UPSTREAM_HEALTH_CHECKS", "yes")],
+            "UPSTREAM_HEALTH_CHECKS",
+            "not true or false",
+        ),
+        (
+            vec![UP, ("UPSTREAM_HEALTH_CHECKS", "true")],
+            "UPSTREAM_HEALTH_CHECKS",
+            "needs UPSTREAM_REGIONS",
         ),
         (
             vec![UP, ("UPSTREAM_REGIONS", r#"{"name": "x"}"#)],
@@ -275,4 +380,67 @@ fn every_mistake_names_its_variable() {
         assert_eq!(reply.status, 500);
         assert!(reply.body.contains(variable), "{}", reply.body);
     }
+}
+
+#[test]
+fn mirror_keys_name_a_cloud_and_region() {
+    let c = parse(&[
+        UP,
+        (
+            "BLOB_MIRRORS",
+            r#"{"aws:eu-west-3": "https://a.example", "us-east-2": "https://b.example",
+                "AZURE:westeurope": "https://c.example/"}"#,
+        ),
+        ("MIRROR_FALLBACK_KM", "0"),
+    ])
+    .unwrap();
+    let keys: Vec<(Cloud, &str)> = c
+        .blob_mirrors
+        .keys()
+        .map(|(cloud, region)| (*cloud, region.as_str()))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            (Cloud::Aws, "eu-west-3"),
+            (Cloud::Aws, "us-east-2"),
+            (Cloud::Azure, "westeurope")
+        ]
+    );
+    assert_eq!(
+        c.blob_mirrors[&(Cloud::Azure, "westeurope".into())],
+        "https://c.example"
+    );
+    assert_eq!(c.mirror_fallback_km, 0);
+}
+
+#[test]
+fn upstream_regions_without_coordinates_are_placed_by_the_region_sites() {
+    let c = parse(&[
+        UP,
+        (
+            "UPSTREAM_REGIONS",
+            r#"[{"name": "europe-west9", "endpoint": "https://europe-west9-docker.pkg.dev"},
+                {"name": "europe-west9b", "endpoint": "https://b.example", "lat": 48.0, "lon": 2.0},
+                {"name": "us-east1", "endpoint": "https://us-east1-docker.pkg.dev", "lat": 33.0, "lon": -80.0}]"#,
+        ),
+        ("UPSTREAM_HEALTH_CHECKS", "true"),
+    ])
+    .unwrap();
+    let paris = find_site(TABLES.sites, Cloud::Gcp, "europe-west9").expect("a GCP site");
+    let placed: Vec<(&str, f64, f64)> = c
+        .upstream_regions
+        .iter()
+        .map(|r| (r.name.as_str(), r.lat, r.lon))
+        .collect();
+    assert_eq!(
+        placed,
+        [
+            ("europe-west9", paris.lat, paris.lon),
+            // Given coordinates are kept, known region or not.
+            ("europe-west9b", 48.0, 2.0),
+            ("us-east1", 33.0, -80.0),
+        ]
+    );
+    assert!(c.upstream_health_checks);
 }

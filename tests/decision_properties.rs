@@ -146,6 +146,15 @@ fn hostile_ip(rng: &mut Rng) -> Option<String> {
         fixture::AWS_US_WEST_2_V6,
         fixture::AWS_AP_SOUTHEAST_3_V6,
         fixture::AWS_EU_WEST_3_MAPPED,
+        fixture::AWS_US_EAST_1,
+        fixture::AWS_EU_WEST_2,
+        fixture::AWS_CN_NORTH_1,
+        fixture::AWS_AP_EAST_2,
+        fixture::AWS_UNPLACED,
+        fixture::GCP_US_EAST4,
+        fixture::GCP_ASIA_SOUTHEAST1,
+        fixture::AZURE_WESTEUROPE,
+        fixture::AZURE_NORTHEUROPE,
         "::",
         "0.0.0.0",
         "255.255.255.255",
@@ -192,7 +201,8 @@ fn configs() -> Vec<Config> {
       {"name": "asia-east1", "endpoint": "http://asia-east1.example:8080/base", "lat": 24.05, "lon": 120.52}
     ]"#;
     let mirrors = r#"{"us-east-2": "https://us-east-2.example", "eu-west-3": "https://eu-west-3.example:8443/bucket",
-        "us-west-2": "http://us-west-2.example", "ap-southeast-3": "https://ap-southeast-3.example"}"#;
+        "us-west-2": "http://us-west-2.example", "ap-southeast-3": "https://ap-southeast-3.example",
+        "azure:westeurope": "https://westeurope.example", "aws:ap-east-1": "https://ap-east-1.example"}"#;
     vec![
         config(&[
             (
@@ -252,7 +262,12 @@ fn hostile_requests_never_escape() {
                 client_ip: ip.as_deref(),
                 coordinates: hostile_coordinates(&mut rng),
             };
-            let decision = block_on(decide(&req, config, client_tables(), &check));
+            let unhealthy: Vec<String> = ["us-central1", "europe-west1", "asia-east1"]
+                .into_iter()
+                .filter(|_| rng.chance(30))
+                .map(String::from)
+                .collect();
+            let decision = block_on(decide(&req, config, client_tables(), &check, &unhealthy));
             let _ = decision.reason();
             statuses.insert(decision.status());
             invariants::check(&req, config, &decision, &check.take_asked());

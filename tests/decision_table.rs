@@ -240,30 +240,31 @@ fn cosign_signatures() {
 fn manifests_tags_and_referrers_go_upstream_with_their_query() {
     let cfg = full_config();
     let blobs = FakeBlobs::default();
+    let sig = "https://signatures.example/v2/k8s-artifacts-prod/images";
     let cases = [
-        ("/v2/pause/manifests/3.9", "/pause/manifests/3.9"),
         (
-            &format!("/v2/pause/manifests/{D}") as &str,
-            &format!("/pause/manifests/{D}") as &str,
+            "/v2/pause/manifests/3.9".to_string(),
+            format!("{UP}/pause/manifests/3.9"),
         ),
         (
-            "/v2/kube-apiserver/tags/list?n=10&last=v1.30.0",
-            "/kube-apiserver/tags/list?n=10&last=v1.30.0",
+            format!("/v2/pause/manifests/{D}"),
+            format!("{UP}/pause/manifests/{D}"),
         ),
         (
-            &format!("/v2/a/b/referrers/{D}?artifactType=application%2Fvnd.example"),
-            &format!("/a/b/referrers/{D}?artifactType=application%2Fvnd.example"),
+            "/v2/kube-apiserver/tags/list?n=10&last=v1.30.0".to_string(),
+            format!("{UP}/kube-apiserver/tags/list?n=10&last=v1.30.0"),
+        ),
+        // Referrers list signatures: the signature upstream, query kept.
+        (
+            format!("/v2/a/b/referrers/{D}?artifactType=application%2Fvnd.example"),
+            format!("{sig}/a/b/referrers/{D}?artifactType=application%2Fvnd.example"),
         ),
     ];
-    for (path, upstream) in cases {
-        // Manifests never depend on the client.
+    for (path, want) in cases {
+        // Without UPSTREAM_REGIONS, manifests never depend on the client.
         for client in [AWS_EU_WEST_3, GCP_EUROPE_WEST1, "garbage"] {
-            let d = get(path).from(client).decide(&cfg, &blobs);
-            assert_eq!(
-                answer(&d),
-                location(&format!("{UP}{upstream}")),
-                "{path} from {client}"
-            );
+            let d = get(&path).from(client).decide(&cfg, &blobs);
+            assert_eq!(answer(&d), location(&want), "{path} from {client}");
         }
     }
     assert!(
@@ -436,9 +437,10 @@ fn nearest_upstream_region() {
             )),
             "{lat},{lon}"
         );
-        // Blob fallbacks use the same region.
+        // Blob fallbacks of a client the tables do not place use the same
+        // region.
         let d = get(&format!("/v2/pause/blobs/{D}"))
-            .from(GCP_EUROPE_WEST1)
+            .from(UNKNOWN)
             .at(lat, lon)
             .decide(&cfg, &blobs);
         assert_eq!(

@@ -276,6 +276,6 @@ fuzz_target!(|input: Input| {
         }),
     };
     let blobs = ScriptedBlobs::new(input.blob_answers);
-    let decision = block_on(decide(&request, config, client_tables(), &blobs));
+    let decision = block_on(decide(&request, config, client_tables(), &blobs, &[]));
     invariants::check(&request, config, &decision, &blobs.take_asked());
 });

@@ -1,8 +1,11 @@
 //! Step 8: where a blob comes from, by the client's cloud and region.
 
+use super::nearest_mirror::mirror_for;
+use super::upstream::UpstreamChoice;
 use super::{redirect, upstream_url, with_query, BlobCheck, Decision, Target};
 use crate::blob_check::Outcome;
 use crate::config::Config;
+use crate::geo::whole_km;
 use crate::ranges::{Cloud, Location, RangeTables};
 use crate::request::RequestInfo;
 use std::net::IpAddr;
@@ -23,56 +26,54 @@ pub fn mirror_blob_url(base: &str, digest: &str) -> String {
     url
 }
 
-pub async fn decide_blob<B: BlobCheck>(
+/// Step 8 for a blob of a client in `location` (if the tables place it);
+/// `upstream` chooses the upstream when the blob goes there.
+#[allow(clippy::too_many_arguments)]
+pub async fn decide_blob<'c, B: BlobCheck>(
     req: &RequestInfo<'_>,
-    config: &Config,
+    config: &'c Config,
     tables: &RangeTables<'_>,
     blobs: &B,
-    upstream_endpoint: &str,
+    location: Option<Location>,
+    upstream: impl Fn() -> UpstreamChoice<'c>,
     api_path: &str,
     digest: &str,
 ) -> Decision {
-    let location = client_location(tables, req.client_ip);
     let client = match location {
         Some(l) => format!("{} {}", l.cloud, l.region),
         None => "unknown client".to_string(),
     };
-    let upstream = |reason: String| {
+    let to_upstream = |why: String| {
+        let upstream = upstream();
         redirect(
-            with_query(upstream_url(upstream_endpoint, config, api_path), req.query),
+            with_query(upstream_url(upstream.endpoint, config, api_path), req.query),
             Target::Upstream,
-            reason,
+            format!("{why} -> {upstream}"),
         )
     };
 
-    // A copy near the client, if the configuration has one for it.
+    // A copy near the client, if the configuration has one for it: its
+    // region's mirror, the nearest mirror of its cloud, or the default CDN.
     let candidate = match location {
         Some(Location {
             cloud: Cloud::Gcp, ..
-        }) => return upstream(format!("blob: {client} -> upstream")),
-        Some(Location {
-            cloud: Cloud::Aws,
-            region,
-        }) => match config.blob_mirrors.get(region) {
-            Some(base) => Some((base, Target::Mirror(region.to_string()))),
-            None => config
-                .default_blob_base_url
-                .as_ref()
-                .map(|b| (b, Target::DefaultBlobBase)),
+        }) => return to_upstream(format!("blob: {client}")),
+        Some(l) => match mirror_for(config, tables, l) {
+            Some(m) => {
+                let copy = match m.km {
+                    None => format!("{} mirror", m.name),
+                    Some(km) => format!("{} mirror (nearest, {} km)", m.name, whole_km(km)),
+                };
+                Some((m.base, Target::Mirror(m.name), copy))
+            }
+            None => default_copy(config),
         },
-        _ => config
-            .default_blob_base_url
-            .as_ref()
-            .map(|b| (b, Target::DefaultBlobBase)),
+        None => default_copy(config),
     };
-    let Some((base, target)) = candidate else {
-        return upstream(format!("blob: {client}, no copy configured -> upstream"));
+    let Some((base, target, copy)) = candidate else {
+        return to_upstream(format!("blob: {client}, no copy configured"));
     };
     let url = mirror_blob_url(base, digest);
-    let copy = match &target {
-        Target::Mirror(region) => format!("{region} mirror"),
-        _ => "default blob base".to_string(),
-    };
     if blobs.check(&url).await.outcome == Outcome::Present {
         redirect(
             with_query(url, req.query),
@@ -80,6 +81,14 @@ pub async fn decide_blob<B: BlobCheck>(
             format!("blob: {client} -> {copy}"),
         )
     } else {
-        upstream(format!("blob: {client}, not in {copy} -> upstream"))
+        to_upstream(format!("blob: {client}, not in {copy}"))
     }
+}
+
+/// `DEFAULT_BLOB_BASE_URL`, if set.
+fn default_copy(config: &Config) -> Option<(&str, Target, String)> {
+    config
+        .default_blob_base_url
+        .as_deref()
+        .map(|b| (b, Target::DefaultBlobBase, "default blob base".to_string()))
 }

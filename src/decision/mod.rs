@@ -7,13 +7,14 @@
 //! 3. `/` and `/privacy` -> 307 to INFO_URL / PRIVACY_URL; other non-/v2 -> 404
 //! 4. `/v2`, `/v2/` -> 200 (no auth challenge)
 //! 5. `/v2/_catalog` and unparsable paths -> OCI JSON errors
-//! 6. cosign `.sig`/`.att` manifests -> SIGNATURE_UPSTREAM_ENDPOINT if set
-//! 7. manifests, tags/list, referrers -> upstream (nearest region)
-//! 8. blobs -> by client cloud/region: GCP upstream; AWS with a mirror that
-//!    has it -> mirror; others -> DEFAULT_BLOB_BASE_URL if it has it;
-//!    otherwise upstream
+//! 6. cosign `.sig`/`.att` manifests and referrers -> SIGNATURE_UPSTREAM_ENDPOINT if set
+//! 7. manifests, tags/list (and referrers otherwise) -> upstream (see [`upstream`])
+//! 8. blobs -> by client cloud/region: GCP upstream; AWS/Azure with a mirror
+//!    of its region, or the nearest of its cloud, that has it -> that mirror;
+//!    others -> DEFAULT_BLOB_BASE_URL if it has it; otherwise upstream
 
 mod blobs;
+pub mod nearest_mirror;
 mod reply;
 pub mod upstream;
 
@@ -37,7 +38,8 @@ pub enum Target {
     Privacy,
     Upstream,
     SignatureUpstream,
-    /// An AWS region's mirror bucket (the client's region).
+    /// A mirror bucket, named as its `BLOB_MIRRORS` key (`eu-west-3`,
+    /// `azure:westeurope`): the client's region's, or the nearest one.
     Mirror(String),
     DefaultBlobBase,
 }
@@ -155,13 +157,17 @@ pub(crate) fn upstream_url(endpoint: &str, config: &Config, rest: &str) -> Strin
     url
 }
 
-/// Decides how to answer `req`; `tables` place the client address (the
-/// worker passes the compiled [`crate::ranges::TABLES`]).
+/// Decides how to answer `req`; `tables` place the client address and its
+/// region (the worker passes the compiled [`crate::ranges::TABLES`]).
+/// `unhealthy_upstreams` names the `UPSTREAM_REGIONS` entries to avoid
+/// (the worker reads them from the health record; empty when health
+/// checks are off, the record is missing or stale).
 pub async fn decide<B: BlobCheck>(
     req: &RequestInfo<'_>,
     config: &Config,
     tables: &RangeTables<'_>,
     blobs: &B,
+    unhealthy_upstreams: &[String],
 ) -> Decision {
     let in_v2 = req.path == "/v2" || req.path.starts_with("/v2/");
 
@@ -221,10 +227,21 @@ pub async fn decide<B: BlobCheck>(
         Ok(route) => route,
         Err(e) => return Decision::Oci(e),
     };
-    let endpoint = upstream::upstream_endpoint(config, req.coordinates);
+    let location = blobs::client_location(tables, req.client_ip);
+    // Chosen only when a redirect goes upstream (most blobs do not).
+    let upstream = || {
+        upstream::choose_upstream(
+            config,
+            tables,
+            location,
+            req.coordinates,
+            unhealthy_upstreams,
+        )
+    };
     match (route, config.signature_upstream_endpoint.as_deref()) {
-        // 6. Cosign signatures and attestations live in one canonical
-        // registry, when there is one; otherwise they are manifests.
+        // 6. Cosign signatures and attestations, and referrers (which list
+        // them), live in one canonical registry, when there is one;
+        // otherwise they are manifests and referrers like any other.
         (
             Route::Manifest {
                 reference: Reference::Tag(tag),
@@ -236,19 +253,31 @@ pub async fn decide<B: BlobCheck>(
             Target::SignatureUpstream,
             "cosign signature/attestation",
         ),
+        (Route::Referrers { .. }, Some(signatures)) => redirect(
+            with_query(upstream_url(signatures, config, api_path), req.query),
+            Target::SignatureUpstream,
+            "referrers -> signature upstream",
+        ),
         // 7. Manifests, tags and referrers.
-        (Route::Manifest { .. } | Route::TagsList { .. } | Route::Referrers { .. }, _) => redirect(
-            with_query(upstream_url(endpoint, config, api_path), req.query),
-            Target::Upstream,
-            match route {
+        (Route::Manifest { .. } | Route::TagsList { .. } | Route::Referrers { .. }, _) => {
+            let what = match route {
                 Route::TagsList { .. } => "tags/list",
                 Route::Referrers { .. } => "referrers",
                 _ => "manifest",
-            },
-        ),
+            };
+            let upstream = upstream();
+            redirect(
+                with_query(upstream_url(upstream.endpoint, config, api_path), req.query),
+                Target::Upstream,
+                format!("{what} -> {upstream}"),
+            )
+        }
         // 8. Blobs.
         (Route::Blob { digest, .. }, _) => {
-            blobs::decide_blob(req, config, tables, blobs, endpoint, api_path, digest).await
+            blobs::decide_blob(
+                req, config, tables, blobs, location, upstream, api_path, digest,
+            )
+            .await
         }
     }
 }

@@ -1,36 +1,173 @@
-//! Which upstream endpoint serves a request: the configured region nearest
-//! the client (great-circle distance), else UPSTREAM_REGISTRY_ENDPOINT.
+//! Which upstream endpoint serves a request (README: "Upstream
+//! selection"), in order:
+//!
+//! 1. a GCP client whose region is one of `UPSTREAM_REGIONS`: that region
+//!    (traffic inside a GCP region is free);
+//! 2. a client whose (cloud, region) the tables place: the configured region
+//!    nearest that region's site (cloud addresses are often geolocated to a
+//!    company's headquarters; the region is exact);
+//! 3. otherwise the configured region nearest the edge's `request.cf`
+//!    coordinates;
+//! 4. otherwise `UPSTREAM_REGISTRY_ENDPOINT`.
+//!
+//! Regions the health record marks unhealthy are skipped (the nearest
+//! healthy one wins), unless every region is unhealthy: then all are
+//! eligible (fail open).
 
 use crate::config::{Config, UpstreamRegion};
+pub use crate::geo::distance_km;
+use crate::geo::{nearest, whole_km, Point};
+use crate::ranges::{Cloud, Location, RangeTables};
 use crate::request::Coordinates;
-
-/// Mean Earth radius; only relative distances matter.
-const EARTH_RADIUS_KM: f64 = 6371.0;
-
-/// Haversine distance between two points given in degrees.
-pub fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
-    let (lat1, lon1) = (a.0.to_radians(), a.1.to_radians());
-    let (lat2, lon2) = (b.0.to_radians(), b.1.to_radians());
-    let h = ((lat2 - lat1) / 2.0).sin().powi(2)
-        + lat1.cos() * lat2.cos() * ((lon2 - lon1) / 2.0).sin().powi(2);
-    2.0 * EARTH_RADIUS_KM * h.sqrt().min(1.0).asin()
-}
+use std::fmt;
 
 /// The region nearest `at`, if any are configured.
 pub fn nearest_region(regions: &[UpstreamRegion], at: Coordinates) -> Option<&UpstreamRegion> {
-    let here = (at.latitude, at.longitude);
-    regions
-        .iter()
-        .map(|r| (distance_km(here, (r.lat, r.lon)), r))
-        .filter(|(d, _)| d.is_finite())
-        .min_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, r)| r)
+    let here = Point::new(at.latitude, at.longitude);
+    nearest(&here, regions.iter().map(|r| (r.point(), r))).map(|(r, _)| r)
 }
 
-/// The endpoint for upstream redirects of a request from `at`.
-pub fn upstream_endpoint(config: &Config, at: Option<Coordinates>) -> &str {
-    at.and_then(|c| nearest_region(&config.upstream_regions, c))
-        .map_or(&config.upstream_registry_endpoint, |r| &r.endpoint)
+/// Where upstream redirects of one request go, and why.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct UpstreamChoice<'c> {
+    pub endpoint: &'c str,
+    /// The `UPSTREAM_REGIONS` entry chosen, if any.
+    pub region: Option<&'c str>,
+    pub basis: Basis,
+    /// Configured regions skipped as unhealthy.
+    pub skipped: usize,
+}
+
+/// Why a region (or the default endpoint) was chosen.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Basis {
+    /// No `UPSTREAM_REGIONS`: the one upstream.
+    OnlyEndpoint,
+    /// A GCP client in that very region.
+    ClientRegion(Location),
+    /// Nearest to the site of the client's region.
+    NearClientRegion(Location, f64),
+    /// Nearest to the edge's coordinates (no placed region).
+    NearCoordinates,
+    /// Nothing known about the client: `UPSTREAM_REGISTRY_ENDPOINT`.
+    Default,
+}
+
+impl fmt::Display for UpstreamChoice<'_> {
+    /// `upstream us-east4 (nearest to AWS us-east-1, 0 km)` and the like,
+    /// for the reason header.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("upstream")?;
+        if let Some(region) = self.region {
+            write!(f, " {region}")?;
+        }
+        let healthy = if self.skipped > 0 { "healthy " } else { "" };
+        match self.basis {
+            Basis::OnlyEndpoint => Ok(()),
+            Basis::ClientRegion(_) => write!(f, " (the client's region)"),
+            Basis::NearClientRegion(l, km) => {
+                write!(
+                    f,
+                    " ({healthy}nearest to {} {}, {} km)",
+                    l.cloud,
+                    l.region,
+                    whole_km(km)
+                )
+            }
+            Basis::NearCoordinates => write!(f, " ({healthy}nearest to the client's location)"),
+            Basis::Default => write!(f, " (client location unknown)"),
+        }?;
+        if self.skipped > 0 {
+            write!(f, " [{} unhealthy skipped]", self.skipped)?;
+        }
+        Ok(())
+    }
+}
+
+/// The regions upstream redirects may use: all but the unhealthy ones, or
+/// all when every one is unhealthy (fail open).
+fn eligible<'c>(config: &'c Config, unhealthy: &[String]) -> Vec<&'c UpstreamRegion> {
+    let healthy: Vec<&UpstreamRegion> = config
+        .upstream_regions
+        .iter()
+        .filter(|r| !unhealthy.contains(&r.name))
+        .collect();
+    if healthy.is_empty() {
+        config.upstream_regions.iter().collect()
+    } else {
+        healthy
+    }
+}
+
+/// The nearest of `regions` to `here` and its distance.
+fn nearest_of<'c>(
+    regions: &[&'c UpstreamRegion],
+    here: &Point,
+) -> Option<(&'c UpstreamRegion, f64)> {
+    nearest(here, regions.iter().map(|r| (r.point(), *r)))
+}
+
+/// The upstream for a request from `client` (its cloud region, if the
+/// tables know it) at `at` (the edge's coordinates, if any), skipping the
+/// regions named in `unhealthy`.
+pub fn choose_upstream<'c>(
+    config: &'c Config,
+    tables: &RangeTables<'_>,
+    client: Option<Location>,
+    at: Option<Coordinates>,
+    unhealthy: &[String],
+) -> UpstreamChoice<'c> {
+    let default = UpstreamChoice {
+        endpoint: &config.upstream_registry_endpoint,
+        region: None,
+        basis: Basis::OnlyEndpoint,
+        skipped: 0,
+    };
+    if config.upstream_regions.is_empty() {
+        return default;
+    }
+    let regions = eligible(config, unhealthy);
+    let skipped = config.upstream_regions.len() - regions.len();
+    let chosen = |region: &'c UpstreamRegion, basis| UpstreamChoice {
+        endpoint: &region.endpoint,
+        region: Some(&region.name),
+        basis,
+        skipped,
+    };
+
+    if let Some(location) = client {
+        if location.cloud == Cloud::Gcp {
+            if let Some(same) = regions.iter().find(|r| r.name == location.region) {
+                return chosen(same, Basis::ClientRegion(location));
+            }
+        }
+        if let Some(site) = tables.site(location) {
+            let here = Point::new(site.lat, site.lon);
+            if let Some((region, km)) = nearest_of(&regions, &here) {
+                return chosen(region, Basis::NearClientRegion(location, km));
+            }
+        }
+    }
+    if let Some(c) = at.filter(|c| c.latitude.abs() <= 90.0 && c.longitude.abs() <= 180.0) {
+        let here = Point::new(c.latitude, c.longitude);
+        if let Some((region, _)) = nearest_of(&regions, &here) {
+            return chosen(region, Basis::NearCoordinates);
+        }
+    }
+    // Nothing known: the default endpoint, unless it is an unhealthy
+    // region's, then the first eligible region.
+    let default_is_unhealthy = skipped > 0
+        && config.upstream_regions.iter().any(|r| {
+            r.endpoint == config.upstream_registry_endpoint && unhealthy.contains(&r.name)
+        });
+    match regions.first() {
+        Some(first) if default_is_unhealthy => chosen(first, Basis::Default),
+        _ => UpstreamChoice {
+            basis: Basis::Default,
+            skipped,
+            ..default
+        },
+    }
 }
 
 #[cfg(test)]
@@ -38,22 +175,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn known_distances() {
-        // London - Paris is about 344 km; antipodes about half the circumference.
-        let d = distance_km((51.5074, -0.1278), (48.8566, 2.3522));
-        assert!((d - 344.0).abs() < 5.0, "{d}");
-        let d = distance_km((0.0, 0.0), (0.0, 180.0));
-        assert!((d - 20_015.0).abs() < 10.0, "{d}");
-        assert_eq!(distance_km((10.0, 10.0), (10.0, 10.0)), 0.0);
-    }
-
-    #[test]
     fn nearest_across_the_antimeridian() {
-        let region = |name: &str, lat, lon| UpstreamRegion {
-            name: name.into(),
-            endpoint: format!("https://{name}"),
-            lat,
-            lon,
+        let region = |name: &str, lat, lon| {
+            UpstreamRegion::new(name.into(), format!("https://{name}"), lat, lon)
         };
         let regions = [
             region("tokyo", 35.68, 139.69),

@@ -36,6 +36,7 @@ const SIGNATURES = 'https://signatures.example';
 const INFO = 'https://info.example/registry';
 const PRIVACY = 'https://privacy.example/policy';
 const DALLAS = 'https://us-south1.example';
+const EUROPE = 'https://europe-west1.example';
 const PRIMARY = 'registry.k8s.io';
 
 const blobBytes = Buffer.from('registry-edge hostile corpus blob\n');
@@ -60,7 +61,7 @@ before(async () => {
     BLOB_MIRRORS: { 'eu-west-3': euWest3.url, 'us-east-2': usEast2.url },
     UPSTREAM_REGIONS: [
       { name: 'us-south1', endpoint: DALLAS, lat: 32.78, lon: -96.8 },
-      { name: 'europe-west1', endpoint: 'https://europe-west1.example', lat: 50.45, lon: 3.82 },
+      { name: 'europe-west1', endpoint: EUROPE, lat: 50.45, lon: 3.82 },
     ],
     LEGACY_HOSTS: 'k8s.gcr.io',
     PRIMARY_HOST: PRIMARY,
@@ -173,7 +174,8 @@ test('the worker keeps serving after the corpus', async (t) => {
     [`/v2/pause/blobs/${digest}`, '35.180.1.1', 307, euWest3.blobUrl(digest)],
     [`/v2/pause/blobs/${digest}`, '35.55.34.7', 307, usEast2.blobUrl(digest)],
     [`/v2/pause/blobs/${digest}`, '192.168.0.1', 307, cdn.blobUrl(digest)],
-    [`/v2/pause/blobs/${digest}`, '35.220.26.1', 307, `${DALLAS}/v2/k8s-artifacts-prod/images/pause/blobs/${digest}`],
+    // GCP europe-north1: the region nearest its own (not wrangler dev's Austin).
+    [`/v2/pause/blobs/${digest}`, '35.220.26.1', 307, `${EUROPE}/v2/k8s-artifacts-prod/images/pause/blobs/${digest}`],
     ['/v2/pause/manifests/3.9', null, 307, `${DALLAS}/v2/k8s-artifacts-prod/images/pause/manifests/3.9`],
     ['/v2/', null, 200, undefined],
   ];

@@ -8,7 +8,9 @@
 // upstream; a mirror bucket per AWS region (eu-west-3, us-east-2,
 // us-west-2) and a default CDN, all loopback servers; the worker configured
 // through its [vars]; one CF-Connecting-IP front proxy per persona. The
-// eu-west-3 mirror lacks one layer, which must come from the upstream.
+// eu-west-3 mirror lacks one layer, which must come from the upstream. The
+// AWS us-east-1 persona has no mirror of its own: its blobs must come from
+// the nearest one (us-east-2).
 //
 // Asserted for every pull: the client's digests equal what was pushed (the
 // clients verify every blob's digest themselves; skopeo's dir: output is

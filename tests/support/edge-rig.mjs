@@ -33,6 +33,8 @@ export const PERSONAS = [
   { key: 'gcp', ip: '35.220.26.1', where: 'GCP europe-north1', backend: 'upstream' },
   { key: 'aws-ipv6-us-west-2', ip: '2600:1f01:4874::47', where: 'AWS us-west-2 (IPv6)', backend: 'us-west-2' },
   { key: 'unknown', ip: '192.168.0.1', where: 'no provider', backend: 'cdn' },
+  // No mirror in us-east-1: the nearest of the AWS mirrors (us-east-2, 484 km).
+  { key: 'aws-us-east-1-nearest', ip: '44.192.0.9', where: 'AWS us-east-1, a region without a mirror', backend: 'us-east-2' },
 ];
 
 /** Mirror buckets: one per AWS region the personas use. */

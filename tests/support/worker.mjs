@@ -37,9 +37,22 @@ export function toToml(value) {
  * @param {string} [opts.entry]  another worker script instead of build/index.js
  * @param {string} [opts.logLevel='info']  wrangler's; 'warn' drops the per-request log lines
  * @param {number} [opts.readyTimeoutMs=60000]
+ * @param {string[]} [opts.kvNamespaces]  KV binding names (wrangler dev keeps them in
+ *   its local store, under `stateDir`)
+ * @param {string[]} [opts.crons]  [triggers] crons (wrangler dev never fires them)
+ * @param {string[]} [opts.extraArgs]  more `wrangler dev` arguments, e.g. '--test-scheduled'
  * @returns {Promise<{url: string, port: number, logFile: string, stop: () => Promise<void>}>}
  */
-export async function startWorker({ vars, stateDir, entry = ENTRY, logLevel = 'info', readyTimeoutMs = 60_000 } = {}) {
+export async function startWorker({
+  vars,
+  stateDir,
+  entry = ENTRY,
+  logLevel = 'info',
+  readyTimeoutMs = 60_000,
+  kvNamespaces = [],
+  crons,
+  extraArgs = [],
+} = {}) {
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`make build\` first`);
   const tmp = await makeTempDir('registry-edge-worker-');
   const lines = [
@@ -49,6 +62,8 @@ export async function startWorker({ vars, stateDir, entry = ENTRY, logLevel = 'i
     '',
     '[vars]',
     ...Object.entries(vars ?? {}).map(([k, v]) => `${k} = ${toToml(v)}`),
+    ...kvNamespaces.flatMap((binding) => ['', '[[kv_namespaces]]', `binding = ${toToml(binding)}`, `id = ${toToml(`${binding}-local`)}`]),
+    ...(crons ? ['', '[triggers]', `crons = ${toToml(crons)}`] : []),
   ];
   const config = path.join(tmp.dir, 'wrangler.toml');
   await writeFile(config, `${lines.join('\n')}\n`);
@@ -61,6 +76,7 @@ export async function startWorker({ vars, stateDir, entry = ENTRY, logLevel = 'i
       'dev', '--config', config, '--ip', '127.0.0.1', '--port', String(port),
       '--inspector-port', String(inspectorPort), '--persist-to', stateDir ?? path.join(tmp.dir, 'state'),
       '--show-interactive-dev-session=false', '--log-level', logLevel,
+      ...extraArgs,
     ],
     {
       logFile,

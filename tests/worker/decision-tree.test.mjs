@@ -11,6 +11,7 @@ import { PERSONAS, blob } from './fixtures.mjs';
 
 const UPSTREAM = 'https://upstream.example';
 const DALLAS = 'https://us-south1.example';
+const EUROPE = 'https://europe-west1.example';
 const SIGNATURES = 'https://signatures.example';
 const INFO = 'https://info.example/registry';
 const PRIVACY = 'https://privacy.example/policy';
@@ -35,7 +36,7 @@ before(async () => {
       BLOB_MIRRORS: { 'eu-west-3': euWest3.url, 'us-east-2': usEast2.url },
       // wrangler dev's placeholder request.cf is in Austin, TX: Dallas wins.
       UPSTREAM_REGIONS: [
-        { name: 'europe-west1', endpoint: 'https://europe-west1.example', lat: 50.45, lon: 3.82 },
+        { name: 'europe-west1', endpoint: EUROPE, lat: 50.45, lon: 3.82 },
         { name: 'us-south1', endpoint: DALLAS, lat: 32.78, lon: -96.8 },
         { name: 'asia-east1', endpoint: 'https://asia-east1.example', lat: 24.05, lon: 120.52 },
       ],
@@ -127,7 +128,7 @@ test('7. cosign signatures and attestations: the signature upstream', async () =
   }
 });
 
-test('8. manifests, tags/list and referrers: the nearest upstream, query kept', async () => {
+test('8. manifests and tags/list: the nearest upstream, query kept; referrers: the signature upstream', async () => {
   assertRedirect(await get('/v2/pause/manifests/3.9'), 307, `${DALLAS}/v2/${PATH}/pause/manifests/3.9`);
   assertRedirect(
     await get('/v2/kube-apiserver/tags/list?n=10&last=v1.30.0'),
@@ -137,7 +138,7 @@ test('8. manifests, tags/list and referrers: the nearest upstream, query kept', 
   assertRedirect(
     await get(`/v2/sig-storage/csi-provisioner/referrers/${present.digest}?artifactType=x`),
     307,
-    `${DALLAS}/v2/${PATH}/sig-storage/csi-provisioner/referrers/${present.digest}?artifactType=x`,
+    `${SIGNATURES}/v2/${PATH}/sig-storage/csi-provisioner/referrers/${present.digest}?artifactType=x`,
   );
   assertRedirect(
     await get(`/v2/pause/manifests/${present.digest}`, { method: 'HEAD' }),
@@ -157,16 +158,17 @@ test('9b. the regional /24 inside a GLOBAL /17 is that region', async () => {
   assertRedirect(res, 307, `${usEast2.blobUrl(present.digest)}?x=1`);
 });
 
-test('9c. mirror without the blob: upstream', async () => {
+test('9c. mirror without the blob: the upstream nearest the client region', async () => {
   const res = await get(`/v2/pause/blobs/${missingInEuWest3.digest}`, asClient(PERSONAS.awsEuWest3));
-  assertRedirect(res, 307, `${DALLAS}/v2/${PATH}/pause/blobs/${missingInEuWest3.digest}`);
+  assertRedirect(res, 307, `${EUROPE}/v2/${PATH}/pause/blobs/${missingInEuWest3.digest}`);
   assert.equal(euWest3.countFor('HEAD', missingInEuWest3.digest), 1);
 });
 
-test('9d. GCP clients: upstream, no existence check', async () => {
+test('9d. GCP clients: the upstream nearest their region, no existence check', async () => {
   const before = euWest3.log.length + usEast2.log.length + cdn.log.length;
+  // GCP europe-north1 (Hamina): europe-west1 is the nearest configured region.
   const res = await get(`/v2/pause/blobs/${present.digest}`, asClient(PERSONAS.gcp));
-  assertRedirect(res, 307, `${DALLAS}/v2/${PATH}/pause/blobs/${present.digest}`);
+  assertRedirect(res, 307, `${EUROPE}/v2/${PATH}/pause/blobs/${present.digest}`);
   assert.equal(euWest3.log.length + usEast2.log.length + cdn.log.length, before);
 });
 

@@ -11,6 +11,17 @@ export const PERSONAS = {
   gcp: '35.220.26.1',
   azure: '20.36.32.5', // Azure australiacentral
   unknown: '192.168.0.1',
+  // Regions without a mirror in the suites' configurations (and their
+  // nearest): us-east-1 (us-east-2, 484 km), eu-west-2 (eu-west-3, 343 km),
+  // ap-east-2 (ap-east-1, 811 km), me-south-1 (me-central-1, 483 km).
+  awsUsEast1: '44.192.0.9',
+  awsEuWest2: '3.2.48.9',
+  awsApEast2: '3.5.196.9',
+  awsMeSouth1: '3.2.56.9',
+  awsCnNorth1: '15.230.41.9', // AWS cn-north-1 (partition aws-cn)
+  azureNortheurope: '4.207.0.9',
+  azureWesteurope: '4.175.0.9',
+  gcpUsEast4: '8.234.2.9',
 };
 
 /** A blob with its real sha256 digest. */

@@ -1,6 +1,7 @@
 // The configurations shipped in wrangler.toml (local default, production,
 // sandbox), read with wrangler's own config reader and served by the built
-// worker: each must parse (no 500) and route as documented.
+// worker: each must parse (no 500) and route as documented. Production's
+// upstream regions are pinned to registry.k8s.io's real ones.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,32 +9,87 @@ import path from 'node:path';
 import { unstable_readConfig } from 'wrangler';
 import { startWorker, ROOT } from '../support/worker.mjs';
 import { request } from '../support/http.mjs';
+import { PERSONAS } from './fixtures.mjs';
 
 const D = 'sha256:da86e6ba6ca197bf6bc5e9d900febd906b133eaa4750e6bed647b0fbe50ed43e';
+const AR = (region) => `https://${region}-docker.pkg.dev`;
+const readConfig = (env) => unstable_readConfig({ config: path.join(ROOT, 'wrangler.toml'), env });
+
+// The 22 regions where registry.k8s.io runs an oci-proxy with
+// UPSTREAM_REGISTRY_ENDPOINT https://<region>-docker.pkg.dev: kubernetes/k8s.io
+// infra/gcp/terraform/modules/oci-proxy/main.tf (locals.cloud_run_config)
+// at commit 3ca41f506262aed659a3a76877db17f1232618ba.
+const REGISTRY_K8S_IO_REGIONS = [
+  'asia-east1', 'asia-northeast1', 'asia-northeast2', 'asia-south1', 'australia-southeast1',
+  'europe-north1', 'europe-southwest1', 'europe-west1', 'europe-west10', 'europe-west2',
+  'europe-west3', 'europe-west4', 'europe-west8', 'europe-west9', 'southamerica-west1',
+  'us-central1', 'us-east1', 'us-east4', 'us-east5', 'us-south1', 'us-west1', 'us-west2',
+];
+
+test('[env.production] UPSTREAM_REGIONS is exactly registry.k8s.io\'s Artifact Registry regions', () => {
+  const { vars } = readConfig('production');
+  assert.deepEqual(
+    vars.UPSTREAM_REGIONS.map((r) => ({ ...r })), // TOML tables have no prototype
+    REGISTRY_K8S_IO_REGIONS.map((name) => ({ name, endpoint: AR(name) })),
+  );
+  assert.equal(REGISTRY_K8S_IO_REGIONS.length, 22);
+  for (const absent of ['southamerica-east1', 'asia-southeast1']) {
+    assert.ok(!vars.UPSTREAM_REGIONS.some((r) => r.name === absent), `${absent} is not an upstream of registry.k8s.io`);
+  }
+});
 
 for (const env of [undefined, 'production', 'sandbox']) {
   test(`wrangler.toml ${env ? `[env.${env}]` : 'top level'}: valid and routing`, async () => {
-    const { vars } = unstable_readConfig({ config: path.join(ROOT, 'wrangler.toml'), env });
+    const config = readConfig(env);
+    const { vars } = config;
     // The checks in this test never reach a mirror: no network here.
-    const worker = await startWorker({ vars: { ...vars, BLOB_CHECK_TIMEOUT_MS: 200 } });
+    const worker = await startWorker({
+      vars: { ...vars, BLOB_CHECK_TIMEOUT_MS: 200 },
+      kvNamespaces: config.kv_namespaces.map((k) => k.binding),
+    });
+    const get = (p, ip) => request(worker.url, p, ip ? { headers: { 'CF-Connecting-IP': ip } } : {});
     try {
-      const ping = await request(worker.url, '/v2/');
+      const ping = await get('/v2/');
       assert.equal(ping.status, 200, ping.body);
-      const manifest = await request(worker.url, '/v2/pause/manifests/3.10');
-      assert.equal(manifest.status, 307);
-      // wrangler dev's placeholder location is Austin, TX: with the
-      // production per-region upstreams, us-central1 (Iowa) is nearest.
-      const upstream = env === 'production' ? 'https://us-central1-docker.pkg.dev' : vars.UPSTREAM_REGISTRY_ENDPOINT;
+      const manifest = await get('/v2/pause/manifests/3.10');
+      assert.equal(manifest.status, 307, manifest.body);
+      // wrangler dev's placeholder location is Austin, TX: in production
+      // us-south1 (Dallas) is the nearest region, in the local default
+      // us-central1 (Iowa).
+      const upstream = { production: AR('us-south1'), sandbox: vars.UPSTREAM_REGISTRY_ENDPOINT }[env] ?? AR('us-central1');
       assert.equal(manifest.headers.location, `${upstream}/v2/k8s-artifacts-prod/images/pause/manifests/3.10`);
-      const gcp = await request(worker.url, `/v2/pause/blobs/${D}`, { headers: { 'CF-Connecting-IP': '35.220.26.1' } });
-      assert.equal(gcp.headers.location, `${upstream}/v2/k8s-artifacts-prod/images/pause/blobs/${D}`);
+      // A GCP europe-north1 client: its own region in production, the
+      // nearest (europe-west1) in the local default.
+      const gcpUpstream = { production: AR('europe-north1'), sandbox: vars.UPSTREAM_REGISTRY_ENDPOINT }[env] ?? AR('europe-west1');
+      const gcp = await get(`/v2/pause/blobs/${D}`, PERSONAS.gcp);
+      assert.equal(gcp.headers.location, `${gcpUpstream}/v2/k8s-artifacts-prod/images/pause/blobs/${D}`);
       if (env === 'production') {
         const legacy = await request(worker.url, '/v2/pause/tags/list?n=1', { headers: { Host: 'k8s.gcr.io' } });
         assert.equal(legacy.status, 301);
         assert.equal(legacy.headers.location, 'https://registry.k8s.io/v2/pause/tags/list?n=1');
         const hex = D.slice(7);
-        const sig = await request(worker.url, `/v2/pause/manifests/sha256-${hex}.sig`);
-        assert.equal(sig.headers.location, `https://us-central1-docker.pkg.dev/v2/k8s-artifacts-prod/images/pause/manifests/sha256-${hex}.sig`);
+        const sig = await get(`/v2/pause/manifests/sha256-${hex}.sig`);
+        assert.equal(sig.headers.location, `${AR('us-central1')}/v2/k8s-artifacts-prod/images/pause/manifests/sha256-${hex}.sig`);
+        const referrers = await get(`/v2/pause/referrers/${D}?artifactType=x`);
+        assert.equal(referrers.headers.location, `${AR('us-central1')}/v2/k8s-artifacts-prod/images/pause/referrers/${D}?artifactType=x`);
+        // archeio's aliases: ap-east-2 and me-south-1 by the nearest bucket,
+        // the China regions by their explicit keys. (The checks fail here,
+        // offline, so the reason names the copy and the blob goes upstream.)
+        const copies = [
+          [PERSONAS.awsApEast2, 'AWS ap-east-2, not in ap-east-1 mirror (nearest, 811 km)'],
+          [PERSONAS.awsMeSouth1, 'AWS me-south-1, not in me-central-1 mirror (nearest, 483 km)'],
+          [PERSONAS.awsCnNorth1, 'AWS cn-north-1, not in cn-north-1 mirror'],
+          [PERSONAS.awsEuWest3, 'AWS eu-west-3, not in eu-west-3 mirror'],
+        ];
+        for (const [ip, copy] of copies) {
+          const res = await get(`/v2/pause/blobs/${D}`, ip);
+          assert.ok(res.headers['x-registry-edge-reason'].startsWith(`blob: ${copy} -> upstream `), res.headers['x-registry-edge-reason']);
+        }
+        assert.equal(
+          vars.BLOB_MIRRORS['cn-north-1'],
+          vars.BLOB_MIRRORS['ap-east-1'],
+          'cn-north-1 is an explicit alias of the Hong Kong bucket',
+        );
       }
     } finally {
       await worker.stop();

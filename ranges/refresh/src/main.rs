@@ -5,7 +5,10 @@
 //! written unless every file validates; the provider files themselves are
 //! never written.
 //!
-//!   ranges-refresh [--from DIR] [--snapshot FILE] [--manifest FILE] [--dry-run]
+//!   ranges-refresh [--from DIR] [--snapshot FILE] [--manifest FILE] [--regions FILE] [--dry-run]
+//!
+//! Regions the new snapshot routes to that ranges/regions.txt does not place
+//! are listed at the end: the build fails until they are added there.
 //!
 //! Downloads use curl (no HTTP stack in the build); Azure's weekly file has a
 //! rotating name, so its URL is read off the download-center page.
@@ -13,7 +16,7 @@
 mod diff;
 mod download;
 
-use range_tablegen::build_script::SNAPSHOT_PATH;
+use range_tablegen::build_script::{regions_from, REGIONS_PATH, SNAPSHOT_PATH};
 use range_tablegen::manifest::{Format, Manifest, Source};
 use range_tablegen::providers::{self, ProviderData};
 use range_tablegen::{resolve, Snapshot};
@@ -24,11 +27,12 @@ struct Options {
     from: Option<PathBuf>,
     snapshot: PathBuf,
     manifest: PathBuf,
+    regions: PathBuf,
     dry_run: bool,
 }
 
 const USAGE: &str =
-    "usage: ranges-refresh [--from DIR] [--snapshot FILE] [--manifest FILE] [--dry-run]";
+    "usage: ranges-refresh [--from DIR] [--snapshot FILE] [--manifest FILE] [--regions FILE] [--dry-run]";
 
 fn main() -> ExitCode {
     match parse_args().and_then(|o| run(&o)) {
@@ -46,6 +50,7 @@ fn parse_args() -> Result<Options, String> {
         from: None,
         snapshot: cwd.join(SNAPSHOT_PATH),
         manifest: cwd.join("ranges/sources.json"),
+        regions: cwd.join(REGIONS_PATH),
         dry_run: false,
     };
     let mut args = std::env::args().skip(1);
@@ -55,6 +60,7 @@ fn parse_args() -> Result<Options, String> {
             "--from" => options.from = Some(PathBuf::from(value()?)),
             "--snapshot" => options.snapshot = PathBuf::from(value()?),
             "--manifest" => options.manifest = PathBuf::from(value()?),
+            "--regions" => options.regions = PathBuf::from(value()?),
             "--dry-run" => options.dry_run = true,
             _ => return Err(format!("unknown argument {arg:?}\n{USAGE}")),
         }
@@ -82,6 +88,7 @@ fn run(options: &Options) -> Result<(), String> {
 
     let old = previous(&options.snapshot);
     print!("{}", diff::report(old.as_ref(), &snapshot));
+    print!("{}", new_regions(&options.regions, &snapshot));
 
     if options.dry_run {
         eprintln!("dry run: {} left as it was", options.snapshot.display());
@@ -117,6 +124,27 @@ fn fetch(source: &Source, from: Option<&Path>) -> Result<ProviderData, String> {
         }
     };
     providers::parse(source, &origin, &text)
+}
+
+/// The regions `snapshot` routes to that the locations file lacks: the
+/// build will refuse them until they are placed.
+fn new_regions(regions_path: &Path, snapshot: &Snapshot) -> String {
+    let regions = match regions_from(regions_path) {
+        Ok(regions) => regions,
+        Err(e) => return format!("note: cannot check the region locations: {e}\n"),
+    };
+    let missing = regions.missing(snapshot);
+    if missing.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "new regions without a location in {} (the build fails until each has a line there):\n",
+        regions_path.display()
+    );
+    for (cloud, region, n) in missing {
+        out.push_str(&format!("  {cloud} {region} ({n} prefixes)\n"));
+    }
+    out
 }
 
 /// The snapshot being replaced, if it exists and still parses.

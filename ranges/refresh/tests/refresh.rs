@@ -45,6 +45,8 @@ fn refresh(from: &Path, dir: &Path) -> Output {
         .arg(dir.join("cloud-ranges.txt"))
         .arg("--manifest")
         .arg(manifest)
+        .arg("--regions")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../regions.txt"))
         .output()
         .unwrap()
 }
@@ -162,6 +164,43 @@ fn a_malformed_file_replaces_nothing() {
         before
     );
     for dir in [current, bad] {
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
+
+#[test]
+fn regions_without_a_location_are_reported() {
+    let next = fixture_dir(
+        "new-region",
+        &aws(
+            &[
+                ("10.0.0.0/24", "us-east-1"),
+                ("10.5.0.0/16", "xx-newest-1"),
+                ("10.6.0.0/16", "xx-newest-1"),
+            ],
+            "3",
+        ),
+    );
+    let snapshot_dir = empty_dir("new-region-snapshot");
+    let out = refresh(&next, &snapshot_dir);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("new regions without a location in ")
+            && stdout.contains("regions.txt (the build fails until each has a line there):\n  AWS xx-newest-1 (2 prefixes)\n"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("AWS us-east-1 ("),
+        "placed regions are not listed: {stdout}"
+    );
+    // The snapshot is written all the same: the diff is the review.
+    let written = std::fs::read_to_string(snapshot_dir.join("cloud-ranges.txt")).unwrap();
+    assert!(
+        written.contains("\n10.5.0.0/16 AWS xx-newest-1\n"),
+        "{written}"
+    );
+    for dir in [next, snapshot_dir] {
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -3,6 +3,7 @@
 //! ```text
 //! provider files --(providers, resolve)--> Snapshot --(snapshot)--> ranges/cloud-ranges.txt
 //! ranges/cloud-ranges.txt --(snapshot, layout, compile, emit)--> OUT_DIR/range_tables.rs
+//! ranges/regions.txt --(regions: every snapshot region placed)--> the same file's SITES
 //! ```
 //!
 //! The first line is `make ranges` (the refresh tool, with the `providers`
@@ -14,6 +15,7 @@ pub mod compile;
 pub mod emit;
 pub mod entry;
 pub mod layout;
+pub mod regions;
 pub mod snapshot;
 
 #[cfg(feature = "providers")]
@@ -25,4 +27,5 @@ pub mod resolve;
 
 pub use entry::{Entry, Prefix};
 pub use range_trie::Cloud;
+pub use regions::RegionFile;
 pub use snapshot::{ProviderInfo, Snapshot};

@@ -1,6 +1,7 @@
 //! Both tries of one data set and the locations their entries number.
 
 use crate::cloud::Cloud;
+use crate::site::{find_site, RegionSite};
 use crate::trie::Trie;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -41,6 +42,8 @@ pub struct RangeTables<'a> {
     pub v6: Trie<'a>,
     /// Entry `n` of a trie means `locations[n - 1]`; 0 means no match.
     pub locations: &'a [Location],
+    /// Where the regions are, sorted by (cloud, region) (see [`find_site`]).
+    pub sites: &'a [RegionSite],
 }
 
 impl RangeTables<'_> {
@@ -76,5 +79,13 @@ impl RangeTables<'_> {
     /// Bytes of both tries and the location list.
     pub fn size_bytes(&self) -> usize {
         self.v4.size_bytes() + self.v6.size_bytes() + core::mem::size_of_val(self.locations)
+    }
+}
+
+impl<'a> RangeTables<'a> {
+    /// Where `location`'s region is, if the sites know it (AWS `GLOBAL` and
+    /// GCP `global` are nowhere).
+    pub fn site(&self, location: Location) -> Option<&'a RegionSite> {
+        find_site(self.sites, location.cloud, location.region)
     }
 }

@@ -3,6 +3,7 @@
 //!   registry-edge lookup [IP...]   IP<TAB>CLOUD<TAB>REGION per address
 //!                                  (stdin, one per line, without arguments)
 //!   registry-edge ranges           data provenance and prefix counts
+//!   registry-edge regions          where each region is (ranges/regions.txt)
 
 use registry_edge::ranges;
 use std::io::{self, BufWriter, Read, Write};
@@ -14,7 +15,9 @@ const USAGE: &str = "usage:
                                  (addresses are read from stdin, one per line,
                                  when none are given; no match prints - -)
   registry-edge ranges           print the data provenance and the prefix
-                                 counts per cloud and region";
+                                 counts per cloud and region
+  registry-edge regions          print CLOUD REGION LAT LON PARTITION FLAGS for
+                                 every placed region (ranges/regions.txt)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -22,6 +25,7 @@ fn main() -> ExitCode {
         Some("lookup") if args.len() > 1 => lookup_all(args[1..].iter().map(String::as_str)),
         Some("lookup") => lookup_stdin(),
         Some("ranges") if args.len() == 1 => print_ranges(),
+        Some("regions") if args.len() == 1 => print_regions(),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(true)
@@ -94,5 +98,24 @@ fn print_ranges() -> io::Result<bool> {
         writeln!(out, "{}\t{}\t{v4}\t{v6}", location.cloud, location.region)?;
     }
     writeln!(out, "# table_bytes\t{}", ranges::table_bytes())?;
+    Ok(true)
+}
+
+fn print_regions() -> io::Result<bool> {
+    let mut out = io::stdout().lock();
+    writeln!(out, "# CLOUD\tREGION\tLAT\tLON\tPARTITION\tFLAGS")?;
+    for site in ranges::TABLES.sites {
+        let partition = if site.partition.is_empty() {
+            "-"
+        } else {
+            site.partition
+        };
+        let flags = if site.unverified { "unverified" } else { "-" };
+        writeln!(
+            out,
+            "{}\t{}\t{}\t{}\t{partition}\t{flags}",
+            site.cloud, site.region, site.lat, site.lon
+        )?;
+    }
     Ok(true)
 }

@@ -102,6 +102,21 @@ pub fn config(vars: &[(&str, &str)]) -> Config {
     .unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// [`config`] with region names checked against, and placed by, the
+/// fixture sites ([`fixture::SITES`]) instead of the compiled ones.
+pub fn fixture_config(vars: &[(&str, &str)]) -> Config {
+    let sites = fixture::region_sites(fixture::SITES);
+    Config::from_vars_with_sites(
+        |name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        },
+        &sites,
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// A request as the adapter builds it.
 pub struct Req {
     pub method: &'static str,
@@ -110,6 +125,8 @@ pub struct Req {
     pub query: String,
     pub client_ip: Option<String>,
     pub coordinates: Option<Coordinates>,
+    /// Upstream regions the health record marks unhealthy.
+    pub unhealthy: Vec<String>,
 }
 
 pub fn get(target: &str) -> Req {
@@ -121,6 +138,7 @@ pub fn get(target: &str) -> Req {
         query: query.into(),
         client_ip: None,
         coordinates: None,
+        unhealthy: Vec::new(),
     }
 }
 
@@ -144,6 +162,10 @@ impl Req {
         });
         self
     }
+    pub fn unhealthy(mut self, regions: &[&str]) -> Self {
+        self.unhealthy = regions.iter().map(|r| r.to_string()).collect();
+        self
+    }
     pub fn info(&self) -> RequestInfo<'_> {
         RequestInfo {
             method: self.method,
@@ -164,7 +186,7 @@ impl Req {
         config: &Config,
         blobs: &FakeBlobs,
     ) -> Decision {
-        block_on(decide(&self.info(), config, tables, blobs))
+        block_on(decide(&self.info(), config, tables, blobs, &self.unhealthy))
     }
 }
 
