@@ -37,9 +37,11 @@ export function toToml(value) {
  * @param {string} [opts.entry]  another worker script instead of build/index.js
  * @param {string} [opts.logLevel='info']  wrangler's; 'warn' drops the per-request log lines
  * @param {number} [opts.readyTimeoutMs=60000]
+ * @param {string} [opts.extraToml]  appended to the wrangler.toml after [vars], e.g.
+ *   `[[ratelimits]]` or `[[analytics_engine_datasets]]` bindings
  * @returns {Promise<{url: string, port: number, logFile: string, stop: () => Promise<void>}>}
  */
-export async function startWorker({ vars, stateDir, entry = ENTRY, logLevel = 'info', readyTimeoutMs = 60_000 } = {}) {
+export async function startWorker({ vars, stateDir, entry = ENTRY, logLevel = 'info', readyTimeoutMs = 60_000, extraToml = '' } = {}) {
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`make build\` first`);
   const tmp = await makeTempDir('registry-edge-worker-');
   const lines = [
@@ -49,6 +51,8 @@ export async function startWorker({ vars, stateDir, entry = ENTRY, logLevel = 'i
     '',
     '[vars]',
     ...Object.entries(vars ?? {}).map(([k, v]) => `${k} = ${toToml(v)}`),
+    '',
+    extraToml,
   ];
   const config = path.join(tmp.dir, 'wrangler.toml');
   await writeFile(config, `${lines.join('\n')}\n`);
