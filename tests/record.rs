@@ -322,7 +322,8 @@ fn the_readme_documents_the_mapping() {
                 .is_some_and(|n| n.parse::<u8>().is_ok())
         });
         if cells.len() >= 4 && numbered {
-            documented.push((column.to_string(), cells[2].to_string()));
+            let field = cells[2].split_whitespace().next().unwrap_or_default();
+            documented.push((column.to_string(), field.trim_matches('`').to_string()));
         }
     }
     let mut expected = vec![("index1".to_string(), INDEX_FIELD.to_string())];
