@@ -35,7 +35,8 @@ export function toToml(value) {
  * @param {string} [opts.stateDir]  where wrangler persists the Cache API;
  *   pass the same directory to a later worker to start with a warm colo cache
  * @param {string} [opts.entry]  another worker script instead of build/index.js
- * @param {string} [opts.logLevel='info']  wrangler's; 'warn' drops the per-request log lines
+ * @param {string} [opts.logLevel='info']  wrangler's; 'warn' drops the per-request log lines,
+ *   'log' (or 'debug') also keeps the worker's console.log lines (its request records)
  * @param {number} [opts.readyTimeoutMs=60000]
  * @param {string} [opts.extraToml]  appended to the wrangler.toml after [vars], e.g.
  *   `[[ratelimits]]` or `[[analytics_engine_datasets]]` bindings
