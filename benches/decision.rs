@@ -1,15 +1,22 @@
 //! `make bench`: median native time of one redirect decision with the real
-//! compiled tables, subrequest excluded (the existence check answers at once, as the in-isolate cache
-//! does). Prints `decide_blob_ns` (an AWS eu-west-3 client, mirror hit),
-//! `decide_manifest_ns` (a tag manifest) and `decide_regions_ns` (a manifest
-//! and a nearest-mirror blob of an AWS us-east-1 client, with production's
-//! 22 upstream regions), each alone on a line.
+//! compiled tables, subrequest excluded (the existence check answers at
+//! once, as the in-isolate cache does). Prints, each alone on a line:
+//! `decide_blob_ns` (an AWS eu-west-3 client, mirror hit),
+//! `decide_manifest_ns` (a tag manifest), `decide_regions_ns` (the slower
+//! of a manifest and a nearest-mirror blob of an AWS us-east-1 client, with
+//! production's 22 upstream regions) and `decide_blob_with_record_ns` (the
+//! blob request's whole answer with its record assembled, serialised to
+//! its JSON line and mapped to its data point, as the worker does per
+//! request).
 
+use registry_edge::answer::{answer, Context};
 use registry_edge::blob_check::{CheckReport, CheckSource, Outcome};
 use registry_edge::config::Config;
 use registry_edge::decision::{decide, BlobCheck};
 use registry_edge::ranges::TABLES;
+use registry_edge::record::{Edge, Inputs, Record, Recorded};
 use registry_edge::request::RequestInfo;
+use registry_edge::status::Bindings;
 use registry_edge_testkit::block_on;
 use std::hint::black_box;
 use std::time::Instant;
@@ -29,19 +36,63 @@ impl BlobCheck for Present {
     }
 }
 
-fn median_ns(config: &Config, req: &RequestInfo<'_>) -> f64 {
+fn median_ns(mut one_call: impl FnMut()) -> f64 {
     let mut samples: Vec<f64> = (0..ROUNDS)
         .map(|_| {
             let start = Instant::now();
             for _ in 0..CALLS {
-                let decision = block_on(decide(black_box(req), config, &TABLES, &Present, &[]));
-                black_box(decision);
+                one_call();
             }
             start.elapsed().as_nanos() as f64 / CALLS as f64
         })
         .collect();
     samples.sort_by(f64::total_cmp);
     samples[ROUNDS / 2]
+}
+
+fn decision_ns(config: &Config, req: &RequestInfo<'_>) -> f64 {
+    median_ns(|| {
+        let decision = block_on(decide(black_box(req), config, &TABLES, &Present, &[]));
+        black_box(decision);
+    })
+}
+
+/// What the worker does per request besides I/O: the answer (decision
+/// included), the record, its JSON line and its data point.
+fn answer_with_record_ns(config: &Config, req: &RequestInfo<'_>) -> f64 {
+    let authorization = Some("Bearer 0123456789abcdef0123456789abcdef");
+    let context = Context {
+        scheme: "https",
+        authorization,
+        rate_limited: false,
+        now_ms: 1.8e12,
+        bindings: Bindings::default(),
+        unhealthy_upstreams: &[],
+    };
+    let edge = Edge {
+        asn: Some(16509),
+        colo: Some("CDG"),
+        country: Some("FR"),
+        user_agent: Some("containerd/v1.7.27"),
+    };
+    median_ns(|| {
+        let req = black_box(req);
+        let recorded = Recorded::new(&Present);
+        let answer = block_on(answer(req, &context, config, &TABLES, &recorded, || {
+            [0; 16]
+        }));
+        let record = Record::new(Inputs {
+            request: req,
+            answer: &answer,
+            tables: &TABLES,
+            upstream_regions: &config.upstream_regions,
+            edge,
+            check: recorded.report(),
+            authorization,
+        });
+        black_box(record.to_json());
+        black_box(record.data_point());
+    })
 }
 
 fn main() {
@@ -80,8 +131,8 @@ fn main() {
         client_ip: Some("35.220.26.1"),
         ..blob
     };
-    println!("decide_blob_ns {:.0}", median_ns(&config, &blob));
-    println!("decide_manifest_ns {:.0}", median_ns(&config, &manifest));
+    println!("decide_blob_ns {:.0}", decision_ns(&config, &blob));
+    println!("decide_manifest_ns {:.0}", decision_ns(&config, &manifest));
 
     // Production's 22 regions, placed by the compiled sites.
     let regions: Vec<String> = [
@@ -130,7 +181,11 @@ fn main() {
         client_ip: Some("44.192.0.9"),
         ..blob
     };
-    let manifest_ns = median_ns(&with_regions, &us_east_1);
-    let blob_ns = median_ns(&with_regions, &nearest_blob);
+    let manifest_ns = decision_ns(&with_regions, &us_east_1);
+    let blob_ns = decision_ns(&with_regions, &nearest_blob);
     println!("decide_regions_ns {:.0}", manifest_ns.max(blob_ns));
+    println!(
+        "decide_blob_with_record_ns {:.0}",
+        answer_with_record_ns(&config, &blob)
+    );
 }

@@ -68,6 +68,15 @@ pub struct Config {
     pub mirror_fallback_km: u32,
     /// Probe the upstream regions on a schedule and skip unhealthy ones.
     pub upstream_health_checks: bool,
+    /// Share of requests whose record is logged (0 to 1; data points are
+    /// written for every request).
+    pub log_sample_rate: f64,
+    /// Challenge anonymous pulls to fetch a session token (README "Pull
+    /// sessions").
+    pub pull_sessions: bool,
+    /// The `simple.period` of the PULL_RATE_LIMIT binding: the binding does
+    /// not expose it, and `Retry-After` needs it.
+    pub rate_limit_period_seconds: u32,
 }
 
 /// A variable that could not be used.
@@ -94,7 +103,10 @@ pub const DEFAULT_MIRROR_FALLBACK_KM: u32 = 2000;
 pub const MAX_MIRROR_FALLBACK_KM: u32 = 20_040;
 
 /// Every variable the worker reads.
-pub const VARIABLES: [&str; 14] = [
+pub const DEFAULT_RATE_LIMIT_PERIOD_SECONDS: u32 = 60;
+
+/// Every variable the worker reads.
+pub const VARIABLES: [&str; 17] = [
     "UPSTREAM_REGISTRY_ENDPOINT",
     "UPSTREAM_REGISTRY_PATH",
     "SIGNATURE_UPSTREAM_ENDPOINT",
@@ -109,6 +121,9 @@ pub const VARIABLES: [&str; 14] = [
     "NEGATIVE_CACHE_SECONDS",
     "MIRROR_FALLBACK_KM",
     "UPSTREAM_HEALTH_CHECKS",
+    "LOG_SAMPLE_RATE",
+    "PULL_SESSIONS",
+    "RATE_LIMIT_PERIOD_SECONDS",
 ];
 
 impl Config {
@@ -268,7 +283,46 @@ impl Config {
             )
             .map_err(|p| err("MIRROR_FALLBACK_KM", p))?,
             upstream_health_checks,
+            log_sample_rate: fraction(get("LOG_SAMPLE_RATE"), 1.0)
+                .map_err(|p| err("LOG_SAMPLE_RATE", p))?,
+            pull_sessions: boolean(get("PULL_SESSIONS"), false)
+                .map_err(|p| err("PULL_SESSIONS", p))?,
+            rate_limit_period_seconds: match get("RATE_LIMIT_PERIOD_SECONDS") {
+                None => DEFAULT_RATE_LIMIT_PERIOD_SECONDS,
+                Some(v) => match v.trim_matches('"') {
+                    "10" => 10,
+                    "60" => 60,
+                    _ => {
+                        return Err(err(
+                            "RATE_LIMIT_PERIOD_SECONDS",
+                            format!(
+                                "{v:?} is not 10 or 60 (the periods a rate limit binding allows)"
+                            ),
+                        ))
+                    }
+                },
+            },
         })
+    }
+}
+
+/// A number from 0 to 1 (`0.25`), or the default when unset.
+fn fraction(text: Option<String>, default: f64) -> Result<f64, String> {
+    let Some(text) = text else { return Ok(default) };
+    match text.trim_matches('"').parse::<f64>() {
+        Ok(n) if (0.0..=1.0).contains(&n) => Ok(n),
+        _ => Err(format!("{text:?} is not a number from 0 to 1")),
+    }
+}
+
+/// `true` or `false` (a TOML boolean arrives as its JSON text), or the
+/// default when unset.
+fn boolean(text: Option<String>, default: bool) -> Result<bool, String> {
+    let Some(text) = text else { return Ok(default) };
+    match text.trim_matches('"') {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(format!("{text:?} is not true or false")),
     }
 }
 

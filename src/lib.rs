@@ -16,6 +16,14 @@ pub mod ranges;
 pub mod request;
 pub mod upstream_health;
 
+// Operating it: the answer around the decision, pull sessions, the status
+// page and the per-request record.
+pub mod answer;
+pub mod kind;
+pub mod record;
+pub mod sessions;
+pub mod status;
+
 pub use ranges::{Cloud, Location};
 
 #[cfg(all(target_arch = "wasm32", feature = "worker"))]

@@ -444,3 +444,44 @@ fn upstream_regions_without_coordinates_are_placed_by_the_region_sites() {
     );
     assert!(c.upstream_health_checks);
 }
+
+#[test]
+fn operating_variables() {
+    let c = parse(&[UP]).unwrap();
+    assert_eq!(
+        (
+            c.log_sample_rate,
+            c.pull_sessions,
+            c.rate_limit_period_seconds
+        ),
+        (1.0, false, 60)
+    );
+    let c = parse(&[
+        UP,
+        ("LOG_SAMPLE_RATE", "0"),
+        ("PULL_SESSIONS", "true"),
+        ("RATE_LIMIT_PERIOD_SECONDS", "10"),
+    ])
+    .unwrap();
+    assert_eq!(
+        (
+            c.log_sample_rate,
+            c.pull_sessions,
+            c.rate_limit_period_seconds
+        ),
+        (0.0, true, 10)
+    );
+    // A JSON string variable arrives quoted.
+    assert!(parse(&[UP, ("PULL_SESSIONS", "\"false\"")]).is_ok());
+    for (name, bad) in [
+        ("LOG_SAMPLE_RATE", "2"),
+        ("LOG_SAMPLE_RATE", "10%"),
+        ("PULL_SESSIONS", "yes"),
+        ("PULL_SESSIONS", "1"),
+        ("RATE_LIMIT_PERIOD_SECONDS", "30"),
+        ("RATE_LIMIT_PERIOD_SECONDS", "ten"),
+    ] {
+        let e = error(&[UP, (name, bad)]);
+        assert_eq!(e.variable, name, "{bad}: {e}");
+    }
+}

@@ -2,11 +2,16 @@
 //! failure reproduces) against the invariants the fuzz target checks too
 //! (registry_edge_testkit::invariants): never a panic or a 5xx, only
 //! header-safe text, at most one blob check (of a configured copy), and
-//! every Location's scheme and host a configured one.
+//! every Location's scheme and host a configured one. The requests go
+//! through the whole answer (src/answer.rs: pull sessions, rate limits,
+//! status), and their records never hold the client address.
 
+use registry_edge::answer::{answer, Context};
 use registry_edge::config::Config;
 use registry_edge::decision::decide;
+use registry_edge::record::{Edge, Inputs, Record};
 use registry_edge::request::{Coordinates, RequestInfo};
+use registry_edge::status::Bindings;
 use registry_edge_testkit::fixture::{self, client_tables};
 use registry_edge_testkit::{block_on, config, invariants, Rng, ScriptedBlobs};
 use std::collections::BTreeSet;
@@ -92,6 +97,8 @@ fn hostile_path(rng: &mut Rng) -> String {
         "--",
         "a.b",
         "\t",
+        "token",
+        "_status",
     ];
     let mut path = String::new();
     match rng.below(10) {
@@ -219,9 +226,15 @@ fn configs() -> Vec<Config> {
             ("UPSTREAM_REGIONS", regions),
             ("LEGACY_HOSTS", "k8s.gcr.io,eu.gcr.io"),
             ("PRIMARY_HOST", "registry.k8s.io"),
+            ("PULL_SESSIONS", "true"),
         ]),
         config(&[("UPSTREAM_REGISTRY_ENDPOINT", "https://k8s.gcr.io")]),
     ]
+}
+
+/// A byte that varies with the request (the token's "random" bytes).
+fn rng_byte(path: &str) -> u8 {
+    path.len() as u8
 }
 
 #[test]
@@ -271,6 +284,50 @@ fn hostile_requests_never_escape() {
             let _ = decision.reason();
             statuses.insert(decision.status());
             invariants::check(&req, config, &decision, &check.take_asked());
+            let authorization = match rng.below(4) {
+                0 => None,
+                1 => Some(format!("Bearer {}", &HEX[..32])),
+                2 => Some(format!("Bearer {}", rng.junk(40))),
+                _ => Some(rng.junk(40)),
+            };
+            let context = Context {
+                scheme: rng.pick(&["https", "http", "", "javascript"]),
+                authorization: authorization.as_deref(),
+                rate_limited: rng.chance(3),
+                now_ms: rng.unit() * 2e12,
+                bindings: Bindings::default(),
+                unhealthy_upstreams: &unhealthy,
+            };
+            let random = || [rng_byte(&path); 16];
+            let answer = block_on(answer(
+                &req,
+                &context,
+                config,
+                client_tables(),
+                &check,
+                random,
+            ));
+            statuses.insert(answer.status());
+            invariants::check_answer(&req, config, &answer, &check.take_asked());
+            let record = Record::new(Inputs {
+                request: &req,
+                answer: &answer,
+                tables: client_tables(),
+                upstream_regions: &config.upstream_regions,
+                edge: Edge::default(),
+                check: None,
+                authorization: context.authorization,
+            });
+            let line = record.to_json();
+            serde_json::from_str::<serde_json::Value>(&line).expect("a record is JSON");
+            if let Some(ip) = ip
+                .as_deref()
+                .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok())
+            {
+                // Unless the client wrote its own address into the request.
+                let echoed = [&host, &path, &query].iter().any(|t| t.contains(ip));
+                assert!(echoed || !line.contains(ip), "{ip} in {line}");
+            }
         }
     }
     // The generator reaches every kind of answer.

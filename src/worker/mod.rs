@@ -1,19 +1,24 @@
 //! The Cloudflare Workers adapter: converts between worker types and the
 //! plain decision core, performs the blob existence subrequests and caches
-//! their answers, and runs the scheduled upstream health probe. No decision
-//! is made here.
+//! their answers, asks the optional bindings, logs the record the core
+//! assembles, and runs the scheduled upstream health probe. No decision is
+//! made here.
 
+mod bindings;
 mod blob_check;
 mod convert;
+mod edge;
 mod upstream_health;
 mod vars;
 
+use crate::answer::answer;
 use crate::config::Config;
-use crate::decision::decide;
 use crate::ranges::TABLES;
+use crate::record::{sampled, Inputs, Record, Recorded};
 use std::rc::Rc;
 use worker::{
-    console_error, event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent,
+    console_error, console_log, event, Context, Date, Env, Request, Response, Result,
+    ScheduleContext, ScheduledEvent,
 };
 
 #[event(start)]
@@ -32,10 +37,44 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         }
     };
     let request = convert::OwnedRequest::read(&req)?;
-    let checker = blob_check::EdgeBlobCheck::new(&config);
+    let fields = edge::EdgeFields::read(&req)?;
+    let optional = bindings::Optional::of(&env);
+    let info = request.info();
     let unhealthy = upstream_health::unhealthy_upstreams(&env, &config).await;
-    let decision = decide(&request.info(), &config, &TABLES, &checker, &unhealthy).await;
-    convert::respond(&req, decision.reply())
+    let context = crate::answer::Context {
+        scheme: &fields.scheme,
+        authorization: fields.authorization.as_deref(),
+        rate_limited: optional.over_limit(info.client_ip).await,
+        now_ms: Date::now().as_millis() as f64,
+        bindings: optional.present(),
+        unhealthy_upstreams: &unhealthy,
+    };
+    let checker = blob_check::EdgeBlobCheck::new(&config);
+    let recorded = Recorded::new(&checker);
+    let answer = answer(
+        &info,
+        &context,
+        &config,
+        &TABLES,
+        &recorded,
+        bindings::random_bytes,
+    )
+    .await;
+
+    let record = Record::new(Inputs {
+        request: &info,
+        answer: &answer,
+        tables: &TABLES,
+        upstream_regions: &config.upstream_regions,
+        edge: fields.edge(),
+        check: recorded.report(),
+        authorization: context.authorization,
+    });
+    optional.write(&record);
+    if sampled(config.log_sample_rate, bindings::random_unit()) {
+        console_log!("{}", record.to_json());
+    }
+    convert::respond(&req, answer.reply(info.path))
 }
 
 /// The cron trigger: probes the upstream regions (UPSTREAM_HEALTH_CHECKS).

@@ -49,8 +49,9 @@ const BLOB_PATH = /^\/v2\/(.+)\/blobs\/([a-z0-9]+:[a-zA-Z0-9=_-]+)$/;
  *   that backend lacks (e.g. one layer missing from the eu-west-3 mirror)
  * @param {Record<string, unknown>} [opts.vars]  extra/overriding worker [vars]
  * @param {string[]} [opts.personaKeys]    which persona proxies to start (default all)
+ * @param {object} [opts.workerOptions]    more startWorker options (e.g. logLevel, extraToml)
  */
-export async function startEdgeRig({ workDir, missing = () => ({}), vars = {}, personaKeys } = {}) {
+export async function startEdgeRig({ workDir, missing = () => ({}), vars = {}, personaKeys, workerOptions = {} } = {}) {
   const stops = [];
   const rig = { stops };
   try {
@@ -82,7 +83,7 @@ export async function startEdgeRig({ workDir, missing = () => ({}), vars = {}, p
       NEGATIVE_CACHE_SECONDS: 60,
       ...vars,
     };
-    rig.worker = await startWorker({ vars: rig.vars });
+    rig.worker = await startWorker({ vars: rig.vars, ...workerOptions });
     stops.push(() => rig.worker.stop());
 
     rig.personas = {};

@@ -35,12 +35,15 @@ export function toToml(value) {
  * @param {string} [opts.stateDir]  where wrangler persists the Cache API;
  *   pass the same directory to a later worker to start with a warm colo cache
  * @param {string} [opts.entry]  another worker script instead of build/index.js
- * @param {string} [opts.logLevel='info']  wrangler's; 'warn' drops the per-request log lines
+ * @param {string} [opts.logLevel='info']  wrangler's; 'warn' drops the per-request log lines,
+ *   'log' (or 'debug') also keeps the worker's console.log lines (its request records)
  * @param {number} [opts.readyTimeoutMs=60000]
  * @param {string[]} [opts.kvNamespaces]  KV binding names (wrangler dev keeps them in
  *   its local store, under `stateDir`)
  * @param {string[]} [opts.crons]  [triggers] crons (wrangler dev never fires them)
  * @param {string[]} [opts.extraArgs]  more `wrangler dev` arguments, e.g. '--test-scheduled'
+ * @param {string} [opts.extraToml]  appended to the wrangler.toml after [vars], e.g.
+ *   `[[ratelimits]]` or `[[analytics_engine_datasets]]` bindings
  * @returns {Promise<{url: string, port: number, logFile: string, stop: () => Promise<void>}>}
  */
 export async function startWorker({
@@ -52,6 +55,7 @@ export async function startWorker({
   kvNamespaces = [],
   crons,
   extraArgs = [],
+  extraToml = '',
 } = {}) {
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`make build\` first`);
   const tmp = await makeTempDir('registry-edge-worker-');
@@ -64,6 +68,8 @@ export async function startWorker({
     ...Object.entries(vars ?? {}).map(([k, v]) => `${k} = ${toToml(v)}`),
     ...kvNamespaces.flatMap((binding) => ['', '[[kv_namespaces]]', `binding = ${toToml(binding)}`, `id = ${toToml(`${binding}-local`)}`]),
     ...(crons ? ['', '[triggers]', `crons = ${toToml(crons)}`] : []),
+    '',
+    extraToml,
   ];
   const config = path.join(tmp.dir, 'wrangler.toml');
   await writeFile(config, `${lines.join('\n')}\n`);

@@ -9,14 +9,20 @@
 //!   one's: no input moves a redirect to another host;
 //! - a JSON reply body parses, and an OCI error has an `errors[0].code`;
 //! - at most one existence check, of `<configured copy>/containers/images/…`.
+//!
+//! [`check_answer`] adds the answers around the decision (src/answer.rs):
+//! a challenge's realm is on the request's own host, a 429 has a
+//! `Retry-After`, and every `/v2` answer names its range data.
 
+use registry_edge::answer::Answer;
 use registry_edge::config::Config;
 use registry_edge::decision::Decision;
 use registry_edge::request::RequestInfo;
+use registry_edge::status::RANGES_HEADER;
 use std::collections::BTreeSet;
 
 /// Every status a decision may answer with.
-pub const STATUSES: [u16; 7] = [200, 301, 307, 400, 404, 405, 414];
+pub const STATUSES: [u16; 9] = [200, 301, 307, 400, 401, 404, 405, 414, 429];
 
 /// The configured URLs a redirect may start with.
 pub fn allowed_bases(config: &Config) -> Vec<String> {
@@ -107,6 +113,76 @@ pub fn check(request: &RequestInfo<'_>, config: &Config, decision: &Decision, as
             "{request:?}: existence check of {url:?}"
         );
         assert!(header_safe(url), "{url:?}");
+    }
+}
+
+/// Asserts every invariant for one answer (the decision's, or one around
+/// it); `asked` is the existence checks it made.
+pub fn check_answer(request: &RequestInfo<'_>, config: &Config, answer: &Answer, asked: &[String]) {
+    let reply = answer.reply(request.path);
+    assert_eq!(reply.status, answer.status(), "{request:?}");
+    let in_v2 = request.path == "/v2" || request.path.starts_with("/v2/");
+    let ranges = reply
+        .headers
+        .iter()
+        .filter(|(k, _)| *k == RANGES_HEADER)
+        .count();
+    assert_eq!(ranges, usize::from(in_v2), "{request:?}: {RANGES_HEADER}");
+    let header = |name: &str| {
+        reply
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    match answer {
+        Answer::Decided(decision) => return check(request, config, decision, asked),
+        Answer::Challenge(challenge) => {
+            assert_eq!(reply.status, 401);
+            let realm = challenge
+                .strip_prefix("Bearer realm=\"")
+                .and_then(|r| r.split_once('"'))
+                .map(|(realm, _)| realm)
+                .unwrap_or_else(|| panic!("{request:?}: challenge {challenge:?}"));
+            let host = realm.split_once("://").map(|(_, rest)| rest);
+            assert_eq!(
+                host,
+                Some(format!("{}/token", request.host).as_str()),
+                "{request:?}: the realm must be this host's token endpoint"
+            );
+        }
+        Answer::RateLimited { .. } => {
+            assert_eq!(reply.status, 429);
+            let retry: u32 = header("Retry-After")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| panic!("{request:?}: 429 without a Retry-After in seconds"));
+            assert!((1..=60).contains(&retry), "Retry-After {retry}");
+            assert!(
+                asked.is_empty(),
+                "{request:?}: a limited request checked blobs"
+            );
+        }
+        Answer::Token(_) | Answer::Status(_) => assert_eq!(reply.status, 200),
+    }
+    assert!(STATUSES.contains(&reply.status), "{request:?}: {answer:?}");
+    for (name, value) in &reply.headers {
+        assert!(header_safe(value), "{request:?}: header {name}: {value:?}");
+    }
+    assert!(header("Location").is_none(), "{request:?}: {answer:?}");
+    let body: serde_json::Value = serde_json::from_str(&reply.body).unwrap_or_else(|e| {
+        assert!(
+            !reply.body.starts_with('{'),
+            "{request:?}: body {:?}: {e}",
+            reply.body
+        );
+        serde_json::Value::Null
+    });
+    if in_v2 {
+        assert!(
+            body["errors"][0]["code"].is_string(),
+            "{request:?}: {}",
+            reply.body
+        );
     }
 }
 

@@ -1,0 +1,358 @@
+//! The answer around the decision (src/answer.rs): pull sessions, rate
+//! limits, the status page and the ranges header, on fixture tables.
+
+use registry_edge::answer::{answer, Answer, Context};
+use registry_edge::config::Config;
+use registry_edge::decision::Decision;
+use registry_edge::ranges::PROVIDERS;
+use registry_edge::sessions::Session;
+use registry_edge::status::{oldest_created, Bindings, RANGES_HEADER};
+use registry_edge_testkit::fixture::{self, client_tables};
+use registry_edge_testkit::{block_on, config, get, invariants, FakeBlobs, Req};
+
+const UP: &str = "https://upstream.example";
+const MIRROR: &str = "https://eu-west-3.mirror.example";
+const D: &str = "sha256:da86e6ba6ca197bf6bc5e9d900febd906b133eaa4750e6bed647b0fbe50ed43e";
+const TOKEN: &str = "00112233445566778899aabbccddeeff";
+const RANDOM: [u8; 16] = [
+    0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,
+];
+
+fn vars(extra: &[(&'static str, &'static str)]) -> Config {
+    let mut all = vec![
+        ("UPSTREAM_REGISTRY_ENDPOINT", UP),
+        (
+            "BLOB_MIRRORS",
+            r#"{"eu-west-3": "https://eu-west-3.mirror.example"}"#,
+        ),
+        ("LEGACY_HOSTS", "k8s.gcr.io"),
+        ("PRIMARY_HOST", "registry.k8s.io"),
+    ];
+    all.extend_from_slice(extra);
+    config(&all)
+}
+
+fn sessions_on() -> Config {
+    vars(&[("PULL_SESSIONS", "true")])
+}
+
+struct Call<'a> {
+    authorization: Option<&'a str>,
+    rate_limited: bool,
+    scheme: &'a str,
+}
+
+const PLAIN: Call<'static> = Call {
+    authorization: None,
+    rate_limited: false,
+    scheme: "https",
+};
+
+fn run(req: &Req, config: &Config, call: Call<'_>) -> Answer {
+    let blobs = FakeBlobs::with(&[&format!("{MIRROR}/containers/images/{D}")]);
+    let context = Context {
+        scheme: call.scheme,
+        authorization: call.authorization,
+        rate_limited: call.rate_limited,
+        now_ms: 1_795_641_923_500.0,
+        bindings: Bindings::default(),
+        unhealthy_upstreams: &[],
+    };
+    let answer = block_on(answer(
+        &req.info(),
+        &context,
+        config,
+        client_tables(),
+        &blobs,
+        || RANDOM,
+    ));
+    invariants::check_answer(&req.info(), config, &answer, &blobs.asked.borrow());
+    answer
+}
+
+fn header<'r>(reply: &'r registry_edge::decision::Reply, name: &str) -> Option<&'r str> {
+    reply
+        .headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+#[test]
+fn sessions_are_off_by_default() {
+    let c = vars(&[]);
+    assert!(!c.pull_sessions);
+    assert_eq!(
+        run(&get("/v2/"), &c, PLAIN),
+        Answer::Decided(Decision::ApiVersion)
+    );
+    assert_eq!(
+        run(&get("/token"), &c, PLAIN),
+        Answer::Decided(Decision::NotFound)
+    );
+    assert_eq!(
+        run(&get("/v2/pause/manifests/3.10"), &c, PLAIN).status(),
+        307
+    );
+}
+
+#[test]
+fn an_anonymous_ping_or_manifest_is_challenged_to_fetch_a_token() {
+    let c = sessions_on();
+    let challenge = r#"Bearer realm="https://registry.k8s.io/token",service="registry.k8s.io""#;
+    for path in [
+        "/v2/",
+        "/v2",
+        "/v2/pause/manifests/3.10",
+        &format!("/v2/pause/manifests/{D}"),
+    ] {
+        let a = run(&get(path), &c, PLAIN);
+        assert_eq!(a, Answer::Challenge(challenge.into()), "{path}");
+        let reply = a.reply(path);
+        assert_eq!(reply.status, 401);
+        assert_eq!(header(&reply, "WWW-Authenticate"), Some(challenge));
+        assert_eq!(
+            header(&reply, "Docker-Distribution-Api-Version"),
+            Some("registry/2.0")
+        );
+        let body: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+        assert_eq!(body["errors"][0]["code"], "UNAUTHORIZED");
+    }
+    // The realm is on the host and scheme the client used (plain-HTTP rigs).
+    let local = get("/v2/").host("127.0.0.1:8787");
+    assert_eq!(
+        run(
+            &local,
+            &c,
+            Call {
+                scheme: "http",
+                ..PLAIN
+            }
+        ),
+        Answer::Challenge(
+            r#"Bearer realm="http://127.0.0.1:8787/token",service="127.0.0.1:8787""#.into()
+        )
+    );
+}
+
+#[test]
+fn everything_else_is_answered_as_without_sessions() {
+    let c = sessions_on();
+    let off = vars(&[]);
+    let aws = |path: &str| get(path).from(fixture::AWS_EU_WEST_3);
+    for req in [
+        aws(&format!("/v2/pause/blobs/{D}")),
+        aws("/v2/pause/tags/list"),
+        aws(&format!("/v2/pause/referrers/{D}")),
+        aws("/v2/_catalog"),
+        aws("/v2/Bad/manifests/1"),
+        aws("/"),
+        aws("/privacy"),
+        aws("/nothing"),
+    ] {
+        assert_eq!(run(&req, &c, PLAIN), run(&req, &off, PLAIN), "{}", req.path);
+    }
+    // Legacy hosts still move wholesale, methods are still refused.
+    let legacy = run(&get("/v2/").host("k8s.gcr.io"), &c, PLAIN);
+    assert_eq!(legacy.status(), 301);
+    assert_eq!(
+        run(&get("/token").host("k8s.gcr.io"), &c, PLAIN).status(),
+        301
+    );
+    assert_eq!(run(&get("/v2/").method("POST"), &c, PLAIN).status(), 405);
+    assert_eq!(run(&get("/token").method("POST"), &c, PLAIN).status(), 405);
+}
+
+#[test]
+fn any_authorization_header_passes_and_only_a_token_names_a_session() {
+    let c = sessions_on();
+    let bearer = format!("Bearer {TOKEN}");
+    for authorization in [
+        bearer.as_str(),
+        "Bearer not-one-of-ours",
+        "Basic dXNlcjpwYXNz",
+        "",
+    ] {
+        let call = Call {
+            authorization: Some(authorization),
+            ..PLAIN
+        };
+        assert_eq!(
+            run(&get("/v2/"), &c, call),
+            Answer::Decided(Decision::ApiVersion),
+            "{authorization:?}"
+        );
+        let call = Call {
+            authorization: Some(authorization),
+            ..PLAIN
+        };
+        assert_eq!(
+            run(&get("/v2/pause/manifests/3.10"), &c, call).status(),
+            307
+        );
+    }
+    assert_eq!(
+        Session::from_authorization(Some(&bearer)).map(|s| s.as_str().to_string()),
+        Some(TOKEN.to_string())
+    );
+    assert_eq!(
+        Session::from_authorization(Some("Bearer not-one-of-ours")),
+        None
+    );
+}
+
+#[test]
+fn the_token_endpoint_issues_a_random_session() {
+    let c = sessions_on();
+    let a = run(
+        &get("/token?scope=repository:pause:pull&service=registry.k8s.io"),
+        &c,
+        PLAIN,
+    );
+    assert_eq!(a, Answer::Token(Session::from_random(RANDOM)));
+    let reply = a.reply("/token");
+    assert_eq!(reply.status, 200);
+    assert_eq!(header(&reply, "Cache-Control"), Some("no-store"));
+    let body: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(body["token"], TOKEN);
+    assert_eq!(body["access_token"], TOKEN);
+    assert_eq!(body["expires_in"], 3600);
+    // The random source is asked only for a token.
+    let blobs = FakeBlobs::default();
+    let context = Context {
+        scheme: "https",
+        authorization: None,
+        rate_limited: false,
+        now_ms: 0.0,
+        bindings: Bindings::default(),
+        unhealthy_upstreams: &[],
+    };
+    let never = || -> [u8; 16] { panic!("random bytes drawn for a request that issues no token") };
+    block_on(answer(
+        &get("/v2/").info(),
+        &context,
+        &c,
+        client_tables(),
+        &blobs,
+        never,
+    ));
+}
+
+#[test]
+fn over_the_limit_is_429_with_retry_after() {
+    let c = vars(&[("RATE_LIMIT_PERIOD_SECONDS", "10")]);
+    let limited = Call {
+        rate_limited: true,
+        ..PLAIN
+    };
+    let path = format!("/v2/pause/blobs/{D}");
+    let a = run(&get(&path).from(fixture::AWS_EU_WEST_3), &c, limited);
+    // now_ms ends in 3,500: 6.5 s of the 10 s window are left.
+    assert_eq!(
+        a,
+        Answer::RateLimited {
+            retry_after: 7,
+            oci: true
+        }
+    );
+    let reply = a.reply(&path);
+    assert_eq!(reply.status, 429);
+    assert_eq!(header(&reply, "Retry-After"), Some("7"));
+    let body: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(body["errors"][0]["code"], "TOOMANYREQUESTS");
+    // Outside the registry API the answer is plain text.
+    let limited = Call {
+        rate_limited: true,
+        ..PLAIN
+    };
+    let reply = run(&get("/"), &c, limited).reply("/");
+    assert_eq!(
+        (reply.status, header(&reply, "Retry-After")),
+        (429, Some("7"))
+    );
+    assert!(reply.body.starts_with("Too many requests"));
+    // A minute-long window.
+    let c = vars(&[("RATE_LIMIT_PERIOD_SECONDS", "60")]);
+    let limited = Call {
+        rate_limited: true,
+        ..PLAIN
+    };
+    assert_eq!(
+        run(&get("/v2/"), &c, limited),
+        Answer::RateLimited {
+            retry_after: 37,
+            oci: true
+        }
+    );
+}
+
+#[test]
+fn status_page() {
+    let c = vars(&[(
+        "UPSTREAM_REGIONS",
+        r#"[{"name": "europe-west1", "endpoint": "https://europe-west1.example", "lat": 50.45, "lon": 3.82}]"#,
+    )]);
+    let a = run(&get("/_status"), &c, PLAIN);
+    let Answer::Status(document) = &a else {
+        panic!("{a:?}")
+    };
+    let status: serde_json::Value = serde_json::from_str(document).unwrap();
+    assert_eq!(status["version"], env!("CARGO_PKG_VERSION"));
+    let commit = status["commit"].as_str().unwrap();
+    assert!(
+        commit == "unknown"
+            || (commit.len() == 40 && commit.bytes().all(|b| b.is_ascii_hexdigit())),
+        "{commit}"
+    );
+    let providers = status["ranges"]["providers"].as_array().unwrap();
+    let clouds: Vec<_> = providers
+        .iter()
+        .map(|p| p["cloud"].as_str().unwrap())
+        .collect();
+    assert_eq!(clouds, ["AWS", "GCP", "Azure"]);
+    for p in providers {
+        assert!(p["sync_token"].is_string() && p["v4_prefixes"].as_u64().unwrap() > 0);
+        if p["cloud"] == "Azure" {
+            // The Azure file carries no creation date.
+            assert!(p["created"].is_null() && p["age_days"].is_null(), "{p}");
+        } else {
+            assert!(p["created"].as_str().unwrap().ends_with('Z'), "{p}");
+            assert!(p["age_days"].as_i64().unwrap() >= 0, "{p}");
+        }
+    }
+    assert_eq!(
+        status["copies"]["mirrors"],
+        serde_json::json!(["eu-west-3"])
+    );
+    assert_eq!(
+        status["copies"]["upstream_regions"],
+        serde_json::json!(["europe-west1"])
+    );
+    assert_eq!(status["features"]["pull_sessions"], false);
+    assert_eq!(status["features"]["log_sample_rate"], 1.0);
+    // Names, never URLs.
+    assert!(!document.contains("://"), "{document}");
+    assert_eq!(a.reply("/_status").status, 200);
+}
+
+#[test]
+fn registry_answers_name_the_oldest_range_data() {
+    let c = sessions_on();
+    for (path, call_auth) in [
+        ("/v2/", None),
+        ("/v2/", Some("Bearer x")),
+        ("/v2/pause/manifests/3.10", Some("Bearer x")),
+        ("/v2/_catalog", None),
+    ] {
+        let call = Call {
+            authorization: call_auth,
+            ..PLAIN
+        };
+        let reply = run(&get(path), &c, call).reply(path);
+        let value = header(&reply, RANGES_HEADER).unwrap_or_else(|| panic!("{path}"));
+        assert_eq!(Some(value.to_string()), oldest_created(&PROVIDERS));
+        assert!(value.ends_with('Z') && value.len() == 20, "{value}");
+    }
+    let reply = run(&get("/"), &c, PLAIN).reply("/");
+    assert_eq!(header(&reply, RANGES_HEADER), None);
+}
