@@ -38,6 +38,10 @@ pub struct Config {
     pub primary_host: Option<String>,
     pub blob_check_timeout_ms: u32,
     pub negative_cache_seconds: u32,
+    /// Consecutive failed checks that open a copy's breaker (0: never).
+    pub breaker_failures: u32,
+    /// How long an open breaker skips its copy.
+    pub breaker_seconds: u32,
 }
 
 /// A variable that could not be used.
@@ -59,9 +63,11 @@ pub const DEFAULT_INFO_URL: &str = "https://github.com/kubernetes/registry.k8s.i
 pub const DEFAULT_PRIVACY_URL: &str = "https://www.linuxfoundation.org/privacy-policy/";
 pub const DEFAULT_BLOB_CHECK_TIMEOUT_MS: u32 = 2000;
 pub const DEFAULT_NEGATIVE_CACHE_SECONDS: u32 = 60;
+pub const DEFAULT_BREAKER_FAILURES: u32 = 3;
+pub const DEFAULT_BREAKER_SECONDS: u32 = 30;
 
 /// Every variable the worker reads.
-pub const VARIABLES: [&str; 12] = [
+pub const VARIABLES: [&str; 14] = [
     "UPSTREAM_REGISTRY_ENDPOINT",
     "UPSTREAM_REGISTRY_PATH",
     "SIGNATURE_UPSTREAM_ENDPOINT",
@@ -74,6 +80,8 @@ pub const VARIABLES: [&str; 12] = [
     "PRIMARY_HOST",
     "BLOB_CHECK_TIMEOUT_MS",
     "NEGATIVE_CACHE_SECONDS",
+    "BREAKER_FAILURES",
+    "BREAKER_SECONDS",
 ];
 
 impl Config {
@@ -191,6 +199,16 @@ impl Config {
                 "is required when LEGACY_HOSTS is set".into(),
             ));
         }
+        // A legacy host equal to the primary one would 301 every request to itself.
+        if let Some(primary) = &primary_host {
+            let primary_name = strip_port(primary);
+            if legacy_hosts.iter().any(|h| h == primary_name) {
+                return Err(err(
+                    "LEGACY_HOSTS",
+                    format!("contains PRIMARY_HOST {primary_name:?}: every request would redirect to itself"),
+                ));
+            }
+        }
 
         Ok(Config {
             upstream_registry_endpoint,
@@ -215,6 +233,10 @@ impl Config {
                 0..=86_400,
             )
             .map_err(|p| err("NEGATIVE_CACHE_SECONDS", p))?,
+            breaker_failures: number(get("BREAKER_FAILURES"), DEFAULT_BREAKER_FAILURES, 0..=100)
+                .map_err(|p| err("BREAKER_FAILURES", p))?,
+            breaker_seconds: number(get("BREAKER_SECONDS"), DEFAULT_BREAKER_SECONDS, 1..=3600)
+                .map_err(|p| err("BREAKER_SECONDS", p))?,
         })
     }
 }
@@ -250,6 +272,14 @@ fn is_host(host: &str) -> bool {
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-')
         })
+}
+
+/// `host` of `host` or `host:port` (a bracketed IPv6 literal stays whole).
+fn strip_port(authority: &str) -> &str {
+    match authority.rsplit_once(':') {
+        Some((host, port)) if !host.ends_with(':') && !port.contains(']') => host,
+        _ => authority,
+    }
 }
 
 /// `host` or `host:port`.

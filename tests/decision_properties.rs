@@ -243,6 +243,7 @@ fn hostile_requests_never_escape() {
             let path = hostile_path(&mut rng);
             let query = hostile_query(&mut rng);
             let ip = hostile_ip(&mut rng);
+            let ipv6 = hostile_ip(&mut rng);
             check.answers.set(if rng.chance(50) { 0xff } else { 0 });
             let req = RequestInfo {
                 method,
@@ -251,6 +252,7 @@ fn hostile_requests_never_escape() {
                 query: &query,
                 client_ip: ip.as_deref(),
                 coordinates: hostile_coordinates(&mut rng),
+                client_ipv6: ipv6.as_deref(),
             };
             let decision = block_on(decide(&req, config, client_tables(), &check));
             let _ = decision.reason();

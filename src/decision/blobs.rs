@@ -5,13 +5,15 @@ use crate::blob_check::Outcome;
 use crate::config::Config;
 use crate::ranges::{Cloud, Location, RangeTables};
 use crate::request::RequestInfo;
-use std::net::IpAddr;
 
-/// The client's location from `CF-Connecting-IP`; anything missing or
-/// unparsable is simply unknown.
-pub fn client_location(tables: &RangeTables<'_>, client_ip: Option<&str>) -> Option<Location> {
-    let ip: IpAddr = client_ip?.trim().parse().ok()?;
-    tables.lookup(ip)
+/// Every blob decision's reason starts with this (the reply marks those
+/// redirects as per-client: they depend on the client's address).
+pub const REASON_PREFIX: &str = "blob:";
+
+/// The client's location from its address ([`RequestInfo::client_address`]);
+/// anything missing or unparsable is simply unknown.
+pub fn client_location(tables: &RangeTables<'_>, req: &RequestInfo<'_>) -> Option<Location> {
+    tables.lookup(req.client_address()?)
 }
 
 /// `<base>/containers/images/<digest>`: the GCS layout the mirrors copy.
@@ -32,16 +34,18 @@ pub async fn decide_blob<B: BlobCheck>(
     api_path: &str,
     digest: &str,
 ) -> Decision {
-    let location = client_location(tables, req.client_ip);
+    let location = client_location(tables, req);
     let client = match location {
         Some(l) => format!("{} {}", l.cloud, l.region),
         None => "unknown client".to_string(),
     };
-    let upstream = |reason: String| {
+    // Only upstream redirects keep the client's query (the registry API
+    // has query parameters; a copy is fetched exactly as it was checked).
+    let upstream = |why: String| {
         redirect(
             with_query(upstream_url(upstream_endpoint, config, api_path), req.query),
             Target::Upstream,
-            reason,
+            format!("{REASON_PREFIX} {why}"),
         )
     };
 
@@ -49,7 +53,7 @@ pub async fn decide_blob<B: BlobCheck>(
     let candidate = match location {
         Some(Location {
             cloud: Cloud::Gcp, ..
-        }) => return upstream(format!("blob: {client} -> upstream")),
+        }) => return upstream(format!("{client} -> upstream")),
         Some(Location {
             cloud: Cloud::Aws,
             region,
@@ -66,20 +70,27 @@ pub async fn decide_blob<B: BlobCheck>(
             .map(|b| (b, Target::DefaultBlobBase)),
     };
     let Some((base, target)) = candidate else {
-        return upstream(format!("blob: {client}, no copy configured -> upstream"));
+        return upstream(format!("{client}, no copy configured -> upstream"));
     };
+    // Mirrors hold sha256 blobs only: other algorithms go upstream unchecked.
+    if let Some((algorithm, _)) = digest.split_once(':').filter(|(a, _)| *a != "sha256") {
+        return upstream(format!(
+            "{client}, {algorithm} digest, copies hold sha256 only -> upstream"
+        ));
+    }
     let url = mirror_blob_url(base, digest);
     let copy = match &target {
         Target::Mirror(region) => format!("{region} mirror"),
         _ => "default blob base".to_string(),
     };
-    if blobs.check(&url).await.outcome == Outcome::Present {
-        redirect(
-            with_query(url, req.query),
-            target,
-            format!("blob: {client} -> {copy}"),
-        )
-    } else {
-        upstream(format!("blob: {client}, not in {copy} -> upstream"))
+    // The reason tells present, absent, failed (and why) and breaker-open
+    // apart: a sick copy must not look like a missing blob.
+    match blobs.check(&url).await.outcome {
+        Outcome::Present => redirect(url, target, format!("{REASON_PREFIX} {client} -> {copy}")),
+        Outcome::Absent => upstream(format!("{client}, not in {copy} -> upstream")),
+        Outcome::Failed(failure) => {
+            upstream(format!("{client}, {copy} failed ({failure}) -> upstream"))
+        }
+        Outcome::BreakerOpen => upstream(format!("{client}, {copy} breaker open -> upstream")),
     }
 }

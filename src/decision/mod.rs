@@ -21,7 +21,7 @@ pub use reply::Reply;
 
 pub use crate::blob_check::BlobCheck;
 use crate::config::Config;
-use crate::oci::{grammar, parse_route, OciError, Reference, Route};
+use crate::oci::{canonical_path, grammar, parse_route, OciError, Reference, Route};
 use crate::ranges::RangeTables;
 use crate::request::{is_path_byte, RequestInfo};
 
@@ -215,8 +215,10 @@ pub async fn decide<B: BlobCheck>(
         ));
     }
 
-    // 5. The pull endpoints; everything else is an error.
-    let api_path = &rest[1..];
+    // 5. The pull endpoints; everything else is an error. The reference or
+    // digest is validated, and redirected, in its canonical form.
+    let canonical = canonical_path(&rest[1..]);
+    let api_path: &str = &canonical;
     let route = match parse_route(api_path) {
         Ok(route) => route,
         Err(e) => return Decision::Oci(e),

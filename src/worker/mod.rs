@@ -19,7 +19,7 @@ fn start() {
 }
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let config: Rc<Config> = match vars::config(&env) {
         Ok(config) => config,
         Err(error) => {
@@ -28,7 +28,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         }
     };
     let request = convert::OwnedRequest::read(&req)?;
-    let checker = blob_check::EdgeBlobCheck::new(&config);
+    let checker = blob_check::checker(&config, Rc::new(ctx), request.host());
     let decision = decide(&request.info(), &config, &TABLES, &checker).await;
     convert::respond(&req, decision.reply())
 }

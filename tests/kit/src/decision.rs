@@ -110,6 +110,7 @@ pub struct Req {
     pub query: String,
     pub client_ip: Option<String>,
     pub coordinates: Option<Coordinates>,
+    pub client_ipv6: Option<String>,
 }
 
 pub fn get(target: &str) -> Req {
@@ -121,6 +122,7 @@ pub fn get(target: &str) -> Req {
         query: query.into(),
         client_ip: None,
         coordinates: None,
+        client_ipv6: None,
     }
 }
 
@@ -131,6 +133,11 @@ impl Req {
     }
     pub fn from(mut self, ip: &str) -> Self {
         self.client_ip = Some(ip.into());
+        self
+    }
+    /// `CF-Connecting-IPv6`.
+    pub fn from_v6(mut self, ip: &str) -> Self {
+        self.client_ipv6 = Some(ip.into());
         self
     }
     pub fn host(mut self, h: &str) -> Self {
@@ -152,6 +159,7 @@ impl Req {
             query: &self.query,
             client_ip: self.client_ip.as_deref(),
             coordinates: self.coordinates,
+            client_ipv6: self.client_ipv6.as_deref(),
         }
     }
     /// The decision with the fixture client tables ([`fixture::client_tables`]).

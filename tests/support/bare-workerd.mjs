@@ -1,0 +1,90 @@
+// Runs the built worker (build/, from `make build`) under bare `workerd
+// serve`, with no wrangler dev proxy in front: the only way to see what the
+// runtime does when a client resets its connection (wrangler dev's proxy
+// does not pass a disconnect on). The worker gets its [vars] as bindings,
+// reaches loopback servers, and has a Cache API (an in-memory backend,
+// workerd-cache-service.mjs) like the edge.
+//
+//   const w = await startBareWorkerd({ vars: { UPSTREAM_REGISTRY_ENDPOINT: '...' } });
+//   ... w.url, w.port ... await w.stop();
+
+import { copyFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, makeTempDir, spawnGroup, stopGroup, waitForHttp } from './processes.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '../..');
+const WORKERD = path.join(ROOT, 'node_modules/.bin/workerd');
+// The compatibility date of the repository's wrangler.toml.
+const COMPATIBILITY_DATE = '2026-07-29';
+
+/** One [vars] entry as a workerd binding: strings as text, the rest as JSON. */
+function binding(name, value) {
+  const literal = (s) => JSON.stringify(s); // a valid Cap'n Proto string for these values
+  return typeof value === 'string'
+    ? `(name = ${literal(name)}, text = ${literal(value)})`
+    : `(name = ${literal(name)}, json = ${literal(JSON.stringify(value))})`;
+}
+
+/**
+ * @param {object} opts
+ * @param {Record<string, unknown>} opts.vars  the worker's [vars]
+ * @param {number} [opts.readyTimeoutMs=30000]
+ * @returns {Promise<{url: string, port: number, logFile: string, stop: () => Promise<void>}>}
+ */
+export async function startBareWorkerd({ vars, readyTimeoutMs = 30_000 } = {}) {
+  for (const f of ['index.js', 'index_bg.wasm']) {
+    if (!existsSync(path.join(ROOT, 'build', f))) throw new Error(`build/${f} is missing: run \`make build\` first`);
+  }
+  const tmp = await makeTempDir('registry-edge-workerd-');
+  await copyFile(path.join(ROOT, 'build/index.js'), path.join(tmp.dir, 'index.js'));
+  await copyFile(path.join(ROOT, 'build/index_bg.wasm'), path.join(tmp.dir, 'index_bg.wasm'));
+  await copyFile(path.join(HERE, 'workerd-cache-service.mjs'), path.join(tmp.dir, 'cache-service.mjs'));
+  const port = await freePort();
+  const config = `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [
+    (name = "main", worker = .edge),
+    (name = "cache", worker = .cache),
+    (name = "internet", network = (allow = ["public", "private", "local"])),
+  ],
+  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
+);
+const edge :Workerd.Worker = (
+  modules = [
+    (name = "index.js", esModule = embed "index.js"),
+    (name = "index_bg.wasm", wasm = embed "index_bg.wasm"),
+  ],
+  compatibilityDate = "${COMPATIBILITY_DATE}",
+  bindings = [ ${Object.entries(vars ?? {}).map(([k, v]) => binding(k, v)).join(', ')} ],
+  cacheApiOutbound = "cache",
+);
+const cache :Workerd.Worker = (
+  modules = [ (name = "cache-service.mjs", esModule = embed "cache-service.mjs") ],
+  compatibilityDate = "${COMPATIBILITY_DATE}",
+);
+`;
+  const configFile = path.join(tmp.dir, 'config.capnp');
+  await writeFile(configFile, config);
+  const logFile = path.join(tmp.dir, 'workerd.log');
+  const child = spawnGroup(WORKERD, ['serve', configFile, '--experimental'], { logFile, cwd: tmp.dir });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHttp(`${url}/v2/`, { timeoutMs: readyTimeoutMs, child, accept: (s) => s < 600 });
+  } catch (err) {
+    await stopGroup(child);
+    await tmp.remove();
+    throw err;
+  }
+  return {
+    url,
+    port,
+    logFile,
+    async stop() {
+      await stopGroup(child);
+      await tmp.remove();
+    },
+  };
+}
