@@ -6,7 +6,7 @@
 // workerd-cache-service.mjs) like the edge.
 //
 //   const w = await startBareWorkerd({ vars: { UPSTREAM_REGISTRY_ENDPOINT: '...' } });
-//   ... w.url, w.port ... await w.stop();
+//   ... w.url, w.port ... await w.cacheKeys() ... await w.stop();
 
 import { copyFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -32,7 +32,8 @@ function binding(name, value) {
  * @param {object} opts
  * @param {Record<string, unknown>} opts.vars  the worker's [vars]
  * @param {number} [opts.readyTimeoutMs=30000]
- * @returns {Promise<{url: string, port: number, logFile: string, stop: () => Promise<void>}>}
+ * @returns {Promise<{url: string, port: number, logFile: string,
+ *   cacheKeys: () => Promise<string[]>, stop: () => Promise<void>}>}
  */
 export async function startBareWorkerd({ vars, readyTimeoutMs = 30_000 } = {}) {
   for (const f of ['index.js', 'index_bg.wasm']) {
@@ -43,6 +44,7 @@ export async function startBareWorkerd({ vars, readyTimeoutMs = 30_000 } = {}) {
   await copyFile(path.join(ROOT, 'build/index_bg.wasm'), path.join(tmp.dir, 'index_bg.wasm'));
   await copyFile(path.join(HERE, 'workerd-cache-service.mjs'), path.join(tmp.dir, 'cache-service.mjs'));
   const port = await freePort();
+  const cachePort = await freePort();
   const config = `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
@@ -50,7 +52,10 @@ const config :Workerd.Config = (
     (name = "cache", worker = .cache),
     (name = "internet", network = (allow = ["public", "private", "local"])),
   ],
-  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
+  sockets = [
+    (name = "http", address = "127.0.0.1:${port}", http = (), service = "main"),
+    (name = "cache-inspection", address = "127.0.0.1:${cachePort}", http = (), service = "cache"),
+  ],
 );
 const edge :Workerd.Worker = (
   modules = [
@@ -82,6 +87,11 @@ const cache :Workerd.Worker = (
     url,
     port,
     logFile,
+    /** The Cache API keys stored and not expired ("<namespace> <url>"). */
+    async cacheKeys() {
+      const res = await fetch(`http://127.0.0.1:${cachePort}/`, { headers: { 'x-inspect': 'keys' } });
+      return res.json();
+    },
     async stop() {
       await stopGroup(child);
       await tmp.remove();

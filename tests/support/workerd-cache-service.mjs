@@ -8,6 +8,8 @@
 //   caches.open(name) adds `CF-Cache-Namespace: <name>`.
 // Only max-age / s-maxage are honoured (no Vary, Range or revalidation),
 // and `private` / `no-store` responses are not stored, as on the edge.
+// Tests read the stored keys with `GET /keys` on the inspection socket
+// bare-workerd.mjs opens (`cacheUrl`).
 const store = new Map();
 const keyOf = (req) => `${req.headers.get('cf-cache-namespace') ?? ''} ${req.url}`;
 const CRLF2 = [13, 10, 13, 10];
@@ -34,6 +36,11 @@ function ttlSeconds(headers) {
 
 export default {
   async fetch(req) {
+    if (req.headers.get('x-inspect') === 'keys') {
+      const now = Date.now();
+      const live = [...store].filter(([, e]) => e.expires > now).map(([k]) => k);
+      return Response.json(live);
+    }
     const key = keyOf(req);
     if (req.method === 'PUT') {
       const r = parseHttpResponse(new Uint8Array(await req.arrayBuffer()));

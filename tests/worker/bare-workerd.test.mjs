@@ -1,14 +1,17 @@
+// The built worker under bare `workerd serve` (tests/support/bare-workerd.mjs),
+// for what wrangler dev's proxy hides.
+//
 // Issue 8, item 1: a client that disconnects mid-check must not strand the
 // check. The Workers runtime cancels a request whose client resets its
 // connection: the request's pending subrequests are aborted, its timers
 // stop, and its Rust future is never polled (nor dropped) again. Only work
 // under ctx.waitUntil survives. wrangler dev's proxy does not pass a reset
-// on, so this runs the built worker under bare `workerd serve`, where a TCP
-// RST from the client does cancel (see tests/support/bare-workerd.mjs).
-//
+// on; bare workerd does (a TCP RST, not a FIN, is what it reacts to).
 // The check must run to completion and be remembered: the next request for
 // the same blob is answered from it, without waiting for the check timeout
 // and without a second HEAD.
+//
+// Issue 8, item 5: the Cache API keys, read from the cache backend.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -46,7 +49,7 @@ after(async () => {
 async function until(predicate, timeoutMs, what) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (predicate()) return;
+    if (await predicate()) return;
     await sleep(10);
   }
   throw new Error(`${what}: not within ${timeoutMs} ms`);
@@ -94,4 +97,21 @@ test('a client that resets mid-check does not strand the check', async (t) => {
   } finally {
     mirror.setMode('normal');
   }
+});
+
+// Issue 8, item 5: the Cache API entries live on the worker's own host (a
+// synthetic path), never under the mirror's hostname.
+test('Cache API keys are synthetic URLs on the worker\'s host', async () => {
+  const b = blob('cache key');
+  mirror.addBlob(b.digest, b.bytes);
+  const res = await request(worker.url, `/v2/pause/blobs/${b.digest}`, {
+    headers: { Host: 'registry.example', 'CF-Connecting-IP': PERSONAS.awsEuWest3 },
+  });
+  assert.equal(res.headers.location, mirror.blobUrl(b.digest));
+  const copy = `http.127.0.0.1%3A${mirror.port}`;
+  const want = `registry-edge-blob-existence https://registry.example/.blob-exists/${copy}/${b.digest}`;
+  // Written in the background, after the answer: wait for it.
+  await until(async () => (await worker.cacheKeys()).includes(want), 5000, 'the cache write');
+  const keys = await worker.cacheKeys();
+  assert.ok(!keys.some((k) => k.includes(mirror.blobUrl(b.digest))), keys.join('\n'));
 });
