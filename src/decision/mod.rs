@@ -6,12 +6,14 @@
 //! 2. not GET/HEAD -> 405
 //! 3. `/` and `/privacy` -> 307 to INFO_URL / PRIVACY_URL; other non-/v2 -> 404
 //! 4. `/v2`, `/v2/` -> 200 (no auth challenge)
-//! 5. `/v2/_catalog` and unparsable paths -> OCI JSON errors
+//! 5. `/v2/_catalog` and unparsable paths -> OCI JSON errors (the reference
+//!    or digest is percent-decoded to its canonical form first)
 //! 6. cosign `.sig`/`.att` manifests -> SIGNATURE_UPSTREAM_ENDPOINT if set
 //! 7. manifests, tags/list, referrers -> upstream (nearest region)
 //! 8. blobs -> by client cloud/region: GCP upstream; AWS with a mirror that
 //!    has it -> mirror; others -> DEFAULT_BLOB_BASE_URL if it has it;
-//!    otherwise upstream
+//!    otherwise (or not sha256) upstream. Only upstream redirects keep the
+//!    query.
 
 mod blobs;
 mod reply;

@@ -37,9 +37,10 @@ export function toToml(value) {
  * @param {string} [opts.entry]  another worker script instead of build/index.js
  * @param {string} [opts.logLevel='info']  wrangler's; 'warn' drops the per-request log lines
  * @param {number} [opts.readyTimeoutMs=60000]
+ * @param {number} [opts.port]  listen here (default: a free port); a restart on the same port keeps clients' URLs
  * @returns {Promise<{url: string, port: number, logFile: string, stop: () => Promise<void>}>}
  */
-export async function startWorker({ vars, stateDir, entry = ENTRY, logLevel = 'info', readyTimeoutMs = 60_000 } = {}) {
+export async function startWorker({ vars, stateDir, entry = ENTRY, logLevel = 'info', readyTimeoutMs = 60_000, port: fixedPort } = {}) {
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`make build\` first`);
   const tmp = await makeTempDir('registry-edge-worker-');
   const lines = [
@@ -52,7 +53,7 @@ export async function startWorker({ vars, stateDir, entry = ENTRY, logLevel = 'i
   ];
   const config = path.join(tmp.dir, 'wrangler.toml');
   await writeFile(config, `${lines.join('\n')}\n`);
-  const port = await freePort();
+  const port = fixedPort ?? (await freePort());
   const inspectorPort = await freePort();
   const logFile = path.join(tmp.dir, 'wrangler.log');
   const child = spawnGroup(
