@@ -32,16 +32,17 @@ function binding(name, value) {
  * @param {object} opts
  * @param {Record<string, unknown>} opts.vars  the worker's [vars]
  * @param {number} [opts.readyTimeoutMs=30000]
+ * @param {string} [opts.buildDir]  another worker-build output than build/
  * @returns {Promise<{url: string, port: number, logFile: string,
  *   cacheKeys: () => Promise<string[]>, stop: () => Promise<void>}>}
  */
-export async function startBareWorkerd({ vars, readyTimeoutMs = 30_000 } = {}) {
+export async function startBareWorkerd({ vars, readyTimeoutMs = 30_000, buildDir = path.join(ROOT, 'build') } = {}) {
   for (const f of ['index.js', 'index_bg.wasm']) {
-    if (!existsSync(path.join(ROOT, 'build', f))) throw new Error(`build/${f} is missing: run \`make build\` first`);
+    if (!existsSync(path.join(buildDir, f))) throw new Error(`${buildDir}/${f} is missing: run \`make build\` first`);
   }
   const tmp = await makeTempDir('registry-edge-workerd-');
-  await copyFile(path.join(ROOT, 'build/index.js'), path.join(tmp.dir, 'index.js'));
-  await copyFile(path.join(ROOT, 'build/index_bg.wasm'), path.join(tmp.dir, 'index_bg.wasm'));
+  await copyFile(path.join(buildDir, 'index.js'), path.join(tmp.dir, 'index.js'));
+  await copyFile(path.join(buildDir, 'index_bg.wasm'), path.join(tmp.dir, 'index_bg.wasm'));
   await copyFile(path.join(HERE, 'workerd-cache-service.mjs'), path.join(tmp.dir, 'cache-service.mjs'));
   const port = await freePort();
   const cachePort = await freePort();
@@ -87,6 +88,7 @@ const cache :Workerd.Worker = (
     url,
     port,
     logFile,
+    pid: child.pid,
     /** The Cache API keys stored and not expired ("<namespace> <url>"). */
     async cacheKeys() {
       const res = await fetch(`http://127.0.0.1:${cachePort}/`, { headers: { 'x-inspect': 'keys' } });
