@@ -125,6 +125,7 @@ fn main() {
         query: "",
         client_ip: Some("35.180.1.1"),
         coordinates: None,
+        client_ipv6: None,
     };
     let manifest = RequestInfo {
         path: "/v2/pause/manifests/3.10",

@@ -77,6 +77,10 @@ pub struct Config {
     /// The `simple.period` of the PULL_RATE_LIMIT binding: the binding does
     /// not expose it, and `Retry-After` needs it.
     pub rate_limit_period_seconds: u32,
+    /// Consecutive failed checks that open a copy's breaker (0: never).
+    pub breaker_failures: u32,
+    /// How long an open breaker skips its copy.
+    pub breaker_seconds: u32,
 }
 
 /// A variable that could not be used.
@@ -101,12 +105,12 @@ pub const DEFAULT_NEGATIVE_CACHE_SECONDS: u32 = 60;
 pub const DEFAULT_MIRROR_FALLBACK_KM: u32 = 2000;
 /// Half the Earth's circumference, rounded up: no two places are further apart.
 pub const MAX_MIRROR_FALLBACK_KM: u32 = 20_040;
-
-/// Every variable the worker reads.
 pub const DEFAULT_RATE_LIMIT_PERIOD_SECONDS: u32 = 60;
+pub const DEFAULT_BREAKER_FAILURES: u32 = 3;
+pub const DEFAULT_BREAKER_SECONDS: u32 = 30;
 
 /// Every variable the worker reads.
-pub const VARIABLES: [&str; 17] = [
+pub const VARIABLES: [&str; 19] = [
     "UPSTREAM_REGISTRY_ENDPOINT",
     "UPSTREAM_REGISTRY_PATH",
     "SIGNATURE_UPSTREAM_ENDPOINT",
@@ -124,6 +128,8 @@ pub const VARIABLES: [&str; 17] = [
     "LOG_SAMPLE_RATE",
     "PULL_SESSIONS",
     "RATE_LIMIT_PERIOD_SECONDS",
+    "BREAKER_FAILURES",
+    "BREAKER_SECONDS",
 ];
 
 impl Config {
@@ -251,6 +257,16 @@ impl Config {
                 "is required when LEGACY_HOSTS is set".into(),
             ));
         }
+        // A legacy host equal to the primary one would 301 every request to itself.
+        if let Some(primary) = &primary_host {
+            let primary_name = strip_port(primary);
+            if legacy_hosts.iter().any(|h| h == primary_name) {
+                return Err(err(
+                    "LEGACY_HOSTS",
+                    format!("contains PRIMARY_HOST {primary_name:?}: every request would redirect to itself"),
+                ));
+            }
+        }
 
         Ok(Config {
             upstream_registry_endpoint,
@@ -302,6 +318,10 @@ impl Config {
                     }
                 },
             },
+            breaker_failures: number(get("BREAKER_FAILURES"), DEFAULT_BREAKER_FAILURES, 0..=100)
+                .map_err(|p| err("BREAKER_FAILURES", p))?,
+            breaker_seconds: number(get("BREAKER_SECONDS"), DEFAULT_BREAKER_SECONDS, 1..=3600)
+                .map_err(|p| err("BREAKER_SECONDS", p))?,
         })
     }
 }
@@ -357,6 +377,14 @@ fn is_host(host: &str) -> bool {
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-')
         })
+}
+
+/// `host` of `host` or `host:port` (a bracketed IPv6 literal stays whole).
+fn strip_port(authority: &str) -> &str {
+    match authority.rsplit_once(':') {
+        Some((host, port)) if !host.ends_with(':') && !port.contains(']') => host,
+        _ => authority,
+    }
 }
 
 /// `host` or `host:port`.

@@ -15,7 +15,6 @@ use crate::request::RequestInfo;
 use crate::sessions::Session;
 use serde::Serialize;
 use std::cell::Cell;
-use std::net::IpAddr;
 
 /// Longest user agent kept, in bytes.
 pub const MAX_USER_AGENT_BYTES: usize = 256;
@@ -99,10 +98,8 @@ impl<'a> Record<'a> {
             authorization,
         } = inputs;
         let asked = Asked::of(request.path);
-        let client = request
-            .client_ip
-            .and_then(|ip| ip.trim().parse::<IpAddr>().ok())
-            .and_then(|ip| tables.lookup(ip));
+        // The same client address the decision places (Pseudo IPv4 included).
+        let client = request.client_address().and_then(|ip| tables.lookup(ip));
         let redirect = match answer.decision() {
             Some(Decision::Redirect {
                 location, target, ..

@@ -1,6 +1,8 @@
 //! The plain inputs of a redirect decision, as the worker adapter reads
 //! them from a request.
 
+use std::net::{IpAddr, Ipv6Addr};
+
 /// Where the request came from, per the edge (`request.cf`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Coordinates {
@@ -21,6 +23,34 @@ pub struct RequestInfo<'a> {
     /// The raw `CF-Connecting-IP` header (set by Cloudflare's edge).
     pub client_ip: Option<&'a str>,
     pub coordinates: Option<Coordinates>,
+    /// The raw `CF-Connecting-IPv6` header: the client's real address when
+    /// Cloudflare's Pseudo IPv4 put a 240.0.0.0/4 one in `client_ip`.
+    pub client_ipv6: Option<&'a str>,
+}
+
+/// Cloudflare's Pseudo IPv4 range (240.0.0.0/4): in "overwrite" mode the
+/// edge puts an address from it in `CF-Connecting-IP` for IPv6 clients and
+/// the real address in `CF-Connecting-IPv6`.
+fn is_pseudo_ipv4(ip: IpAddr) -> bool {
+    matches!(ip, IpAddr::V4(v4) if v4.octets()[0] >= 240)
+}
+
+impl RequestInfo<'_> {
+    /// The client's address: `CF-Connecting-IP`, or `CF-Connecting-IPv6`
+    /// when the former is a Pseudo IPv4 address. Anything missing or
+    /// unparsable is simply unknown.
+    pub fn client_address(&self) -> Option<IpAddr> {
+        let ip: IpAddr = self.client_ip?.trim().parse().ok()?;
+        if is_pseudo_ipv4(ip) {
+            if let Some(v6) = self
+                .client_ipv6
+                .and_then(|h| h.trim().parse::<Ipv6Addr>().ok())
+            {
+                return Some(IpAddr::V6(v6));
+            }
+        }
+        Some(ip)
+    }
 }
 
 /// RFC 3986 `pchar` or `/`: a byte a URL path may hold as it is.

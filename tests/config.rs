@@ -40,6 +40,7 @@ fn defaults() {
     );
     assert_eq!(c.mirror_fallback_km, 2000);
     assert!(!c.upstream_health_checks);
+    assert_eq!((c.breaker_failures, c.breaker_seconds), (3, 30));
     assert!(
         c.blob_mirrors.is_empty() && c.upstream_regions.is_empty() && c.legacy_hosts.is_empty()
     );
@@ -73,8 +74,11 @@ fn structured_variables_as_tables_or_json_strings() {
         ("PRIMARY_HOST", "Registry.K8s.io"),
         ("UPSTREAM_REGISTRY_PATH", "/k8s-artifacts-prod/images/"),
         ("SIGNATURE_UPSTREAM_ENDPOINT", ""),
+        ("BREAKER_FAILURES", "0"),
+        ("BREAKER_SECONDS", "\"3600\""),
     ])
     .unwrap();
+    assert_eq!((c.breaker_failures, c.breaker_seconds), (0, 3600));
     assert_eq!(
         c.blob_mirrors[&(Cloud::Aws, "us-east-1".into())],
         "https://a.example"
@@ -367,6 +371,45 @@ fn every_mistake_names_its_variable() {
             vec![UP, ("NEGATIVE_CACHE_SECONDS", "1e9")],
             "NEGATIVE_CACHE_SECONDS",
             "whole number",
+        ),
+        (
+            vec![UP, ("BREAKER_FAILURES", "101")],
+            "BREAKER_FAILURES",
+            "0 to 100",
+        ),
+        (
+            vec![UP, ("BREAKER_FAILURES", "three")],
+            "BREAKER_FAILURES",
+            "whole number",
+        ),
+        (
+            vec![UP, ("BREAKER_SECONDS", "0")],
+            "BREAKER_SECONDS",
+            "1 to 3600",
+        ),
+        (
+            vec![UP, ("BREAKER_SECONDS", "86400")],
+            "BREAKER_SECONDS",
+            "1 to 3600",
+        ),
+        // Issue 8, item 12: every request would 301 to itself.
+        (
+            vec![
+                UP,
+                ("LEGACY_HOSTS", "k8s.gcr.io,registry.k8s.io"),
+                ("PRIMARY_HOST", "registry.k8s.io"),
+            ],
+            "LEGACY_HOSTS",
+            "PRIMARY_HOST \"registry.k8s.io\"",
+        ),
+        (
+            vec![
+                UP,
+                ("LEGACY_HOSTS", "Registry.K8s.IO"),
+                ("PRIMARY_HOST", "registry.k8s.io:443"),
+            ],
+            "LEGACY_HOSTS",
+            "redirect to itself",
         ),
     ];
     for (vars, variable, problem) in cases {

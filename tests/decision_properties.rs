@@ -266,6 +266,7 @@ fn hostile_requests_never_escape() {
             let path = hostile_path(&mut rng);
             let query = hostile_query(&mut rng);
             let ip = hostile_ip(&mut rng);
+            let ipv6 = hostile_ip(&mut rng);
             check.answers.set(if rng.chance(50) { 0xff } else { 0 });
             let req = RequestInfo {
                 method,
@@ -274,6 +275,7 @@ fn hostile_requests_never_escape() {
                 query: &query,
                 client_ip: ip.as_deref(),
                 coordinates: hostile_coordinates(&mut rng),
+                client_ipv6: ipv6.as_deref(),
             };
             let unhealthy: Vec<String> = ["us-central1", "europe-west1", "asia-east1"]
                 .into_iter()

@@ -1,8 +1,9 @@
 //! The decision tree, branch by branch, natively (the worker adapter only
 //! converts types; tests/worker/ covers it over HTTP in workerd).
 
+use registry_edge::blob_check::{BlobCheck, CheckReport, CheckSource, Failure, Outcome};
 use registry_edge::config::Config;
-use registry_edge::decision::{Decision, Target};
+use registry_edge::decision::{decide, Decision, Target, REASON_HEADER};
 use registry_edge_testkit::fixture::*;
 use registry_edge_testkit::*;
 
@@ -371,23 +372,6 @@ fn blob_aliases_and_fallbacks() {
         location(&format!("https://upstream.example/v2/pause/blobs/{D}"))
     );
     assert!(blobs.asked.borrow().is_empty());
-
-    // The query follows the blob to the mirror too.
-    let blobs = everywhere();
-    let d = get(&format!("/v2/pause/blobs/{D}?ns=registry.k8s.io"))
-        .from(AWS_EU_WEST_3)
-        .decide(&full_config(), &blobs);
-    assert_eq!(
-        answer(&d),
-        location(&format!(
-            "{EU_WEST_3}/containers/images/{D}?ns=registry.k8s.io"
-        ))
-    );
-    assert_eq!(
-        *blobs.asked.borrow(),
-        vec![format!("{EU_WEST_3}/containers/images/{D}")],
-        "checked without the query"
-    );
 }
 
 #[test]
@@ -492,4 +476,331 @@ fn queries_that_cannot_be_passed_on_are_rejected() {
     let mut req = get("/v2/x").host("k8s.gcr.io");
     req.path = "/v2/x\r\nSet-Cookie: a=b".into();
     assert_eq!(req.decide(&cfg, &blobs).status(), 400);
+}
+
+/// Issue 8, item 8: the client's query stays on redirects to the upstream
+/// registry (tags/list pagination), and is dropped on redirects to a copy,
+/// so the URL the client fetches is the URL that was checked.
+#[test]
+fn queries_stay_on_upstream_redirects_only() {
+    let cfg = full_config();
+    let q = "n=10&last=v1.30.0";
+    let cases = [
+        // To a copy: dropped.
+        (
+            AWS_EU_WEST_3,
+            everywhere(),
+            format!("{EU_WEST_3}/containers/images/{D}"),
+        ),
+        (
+            UNKNOWN,
+            everywhere(),
+            format!("{CDN}/containers/images/{D}"),
+        ),
+        // Upstream (GCP, or the copy lacks it): kept.
+        (
+            GCP_EUROPE_WEST1,
+            everywhere(),
+            format!("{UP}/pause/blobs/{D}?{q}"),
+        ),
+        (
+            AWS_EU_WEST_3,
+            FakeBlobs::default(),
+            format!("{UP}/pause/blobs/{D}?{q}"),
+        ),
+    ];
+    for (client, blobs, want) in cases {
+        let d = get(&format!("/v2/pause/blobs/{D}?{q}"))
+            .from(client)
+            .decide(&cfg, &blobs);
+        assert_eq!(answer(&d), location(&want), "{client}");
+        for asked in blobs.asked.borrow().iter() {
+            assert!(!asked.contains('?'), "checked without the query: {asked}");
+        }
+    }
+    let blobs = FakeBlobs::default();
+    let d = get(&format!("/v2/pause/tags/list?{q}")).decide(&cfg, &blobs);
+    assert_eq!(answer(&d), location(&format!("{UP}/pause/tags/list?{q}")));
+    let d = get(&format!("/v2/pause/tags/list?{q}"))
+        .host("k8s.gcr.io")
+        .decide(&cfg, &blobs);
+    assert_eq!(
+        answer(&d),
+        (
+            301,
+            Some(format!("https://registry.k8s.io/v2/pause/tags/list?{q}"))
+        )
+    );
+}
+
+/// Issue 8, item 9: percent-encoded unreserved characters and `:` in the
+/// reference or digest are the same request; the redirect names the
+/// canonical form. Encoded `/` and `..` stay rejected.
+#[test]
+fn percent_encoded_references_and_digests_are_canonical() {
+    let cfg = full_config();
+    let hex = &D[7..];
+    let blobs = everywhere();
+    for encoded in [
+        format!("sha256%3A{hex}"),
+        format!("sha256%3a{hex}"),
+        format!("%73ha256:{hex}"),
+    ] {
+        let d = get(&format!("/v2/pause/blobs/{encoded}"))
+            .from(AWS_EU_WEST_3)
+            .decide(&cfg, &blobs);
+        assert_eq!(
+            answer(&d),
+            location(&format!("{EU_WEST_3}/containers/images/{D}")),
+            "{encoded}"
+        );
+        let d = get(&format!("/v2/pause/blobs/{encoded}"))
+            .from(GCP_EUROPE_WEST1)
+            .decide(&cfg, &blobs);
+        assert_eq!(answer(&d), location(&format!("{UP}/pause/blobs/{D}")));
+        let d = get(&format!("/v2/pause/manifests/{encoded}")).decide(&cfg, &blobs);
+        assert_eq!(answer(&d), location(&format!("{UP}/pause/manifests/{D}")));
+        // Referrers go to the signature upstream (step 6), canonical too.
+        let d = get(&format!("/v2/pause/referrers/{encoded}")).decide(&cfg, &blobs);
+        assert_eq!(
+            answer(&d),
+            location(&format!(
+                "https://signatures.example/v2/k8s-artifacts-prod/images/pause/referrers/{D}"
+            ))
+        );
+    }
+    assert!(blobs
+        .asked
+        .borrow()
+        .iter()
+        .all(|u| *u == format!("{EU_WEST_3}/containers/images/{D}")));
+    let d = get("/v2/pause/manifests/v1%2E30%2e0").decide(&cfg, &blobs);
+    assert_eq!(
+        answer(&d),
+        location(&format!("{UP}/pause/manifests/v1.30.0"))
+    );
+
+    let rejected = [
+        ("/v2/pause/manifests/a%2Fb", 404, "MANIFEST_UNKNOWN"),
+        ("/v2/pause/manifests/%2e%2e", 404, "MANIFEST_UNKNOWN"),
+        ("/v2/pause/manifests/%2E%2E%2Fx", 404, "MANIFEST_UNKNOWN"),
+        ("/v2/pause/blobs/sha256%3A..", 400, "DIGEST_INVALID"),
+        ("/v2/pause/blobs/%2e%2e", 400, "DIGEST_INVALID"),
+        ("/v2/pause/blobs/sha256%2F%2e%2e", 400, "DIGEST_INVALID"),
+        ("/v2/pause/blobs/sha256%253A0", 400, "DIGEST_INVALID"),
+        ("/v2/pa%75se/manifests/3.9", 400, "NAME_INVALID"),
+    ];
+    for (path, status, code) in rejected {
+        let d = get(path).from(AWS_EU_WEST_3).decide(&cfg, &blobs);
+        assert_eq!(d.status(), status, "{path}: {d:?}");
+        assert_eq!(oci_code(&d).as_deref(), Some(code), "{path}");
+    }
+}
+
+/// Issue 8, item 10: a Pseudo IPv4 address (240.0.0.0/4) with a
+/// CF-Connecting-IPv6 header is the IPv6 client.
+#[test]
+fn pseudo_ipv4_clients_are_their_ipv6_address() {
+    let us_west_2 = "https://us-west-2.example";
+    let cfg = config(&[
+        ("UPSTREAM_REGISTRY_ENDPOINT", "https://upstream.example"),
+        ("DEFAULT_BLOB_BASE_URL", CDN),
+        (
+            "BLOB_MIRRORS",
+            r#"{"eu-west-3": "https://eu-west-3.example", "us-west-2": "https://us-west-2.example"}"#,
+        ),
+    ]);
+    let blobs = FakeBlobs::with(&[
+        &format!("{CDN}/containers/images/{D}"),
+        &format!("{EU_WEST_3}/containers/images/{D}"),
+        &format!("{us_west_2}/containers/images/{D}"),
+    ]);
+    let cases = [
+        ("240.0.0.7", Some(AWS_US_WEST_2_V6), us_west_2),
+        ("255.255.255.254", Some(AWS_US_WEST_2_V6), us_west_2),
+        (" 247.1.2.3 ", Some(" 2001:db8:1::1 "), us_west_2),
+        // Without a usable IPv6 header it stays an unknown client.
+        ("240.0.0.7", None, CDN),
+        ("240.0.0.7", Some("not an address"), CDN),
+        ("240.0.0.7", Some(AWS_EU_WEST_3), CDN),
+        // A real IPv4 address wins over the header.
+        (AWS_EU_WEST_3, Some(AWS_US_WEST_2_V6), EU_WEST_3),
+        ("239.255.255.255", Some(AWS_US_WEST_2_V6), CDN),
+    ];
+    for (v4, v6, copy) in cases {
+        let mut req = get(&format!("/v2/pause/blobs/{D}")).from(v4);
+        if let Some(v6) = v6 {
+            req = req.from_v6(v6);
+        }
+        let d = req.decide(&cfg, &blobs);
+        assert_eq!(
+            answer(&d),
+            location(&format!("{copy}/containers/images/{D}")),
+            "{v4} / {v6:?}: {}",
+            d.reason()
+        );
+    }
+}
+
+/// Issue 8, item 11: per-client (blob) redirects are `private, no-store`;
+/// manifest and tag redirects and errors `no-store`; the legacy 301 has an
+/// explicit max-age.
+#[test]
+fn caching_headers() {
+    let cfg = full_config();
+    let blobs = everywhere();
+    let cache_control = |d: &Decision| {
+        let reply = d.reply();
+        let values: Vec<&String> = reply
+            .headers
+            .iter()
+            .filter(|(k, _)| *k == "Cache-Control")
+            .map(|(_, v)| v)
+            .collect();
+        assert_eq!(values.len(), 1, "{d:?}");
+        values[0].clone()
+    };
+    let blob = format!("/v2/pause/blobs/{D}");
+    for client in [AWS_EU_WEST_3, UNKNOWN, GCP_EUROPE_WEST1] {
+        let d = get(&blob).from(client).decide(&cfg, &blobs);
+        assert_eq!(cache_control(&d), "private, no-store", "{client}");
+    }
+    let d = get(&blob)
+        .from(AWS_EU_WEST_3)
+        .decide(&cfg, &FakeBlobs::default());
+    assert_eq!(cache_control(&d), "private, no-store", "blob upstream");
+    for path in [
+        "/v2/pause/manifests/3.9",
+        "/v2/pause/tags/list",
+        &format!("/v2/pause/referrers/{D}"),
+        &format!("/v2/pause/manifests/sha256-{}.sig", &D[7..]),
+        "/",
+        "/privacy",
+        "/v2/",
+        "/v2/_catalog",
+        "/v2/Pause/manifests/1",
+        "/nothing",
+    ] {
+        let d = get(path).decide(&cfg, &blobs);
+        assert_eq!(cache_control(&d), "no-store", "{path}");
+    }
+    let d = get("/v2/").method("POST").decide(&cfg, &blobs);
+    assert_eq!(cache_control(&d), "no-store");
+    let d = get("/v2/pause/tags/list")
+        .host("k8s.gcr.io")
+        .decide(&cfg, &blobs);
+    assert_eq!(d.status(), 301);
+    assert_eq!(cache_control(&d), "max-age=86400");
+    let error = registry_edge::config::Config::from_vars(|_| None).unwrap_err();
+    assert!(error
+        .reply()
+        .headers
+        .contains(&("Cache-Control", "no-store".into())));
+}
+
+/// Issue 8, item 7: mirrors hold sha256 blobs only; any other algorithm
+/// goes upstream without a check.
+#[test]
+fn only_sha256_blobs_are_checked() {
+    let cfg = full_config();
+    let sha512 = format!("sha512:{}{}", &D[7..], &D[7..]);
+    for client in [AWS_EU_WEST_3, UNKNOWN] {
+        let blobs = FakeBlobs::with(&[
+            &format!("{EU_WEST_3}/containers/images/{sha512}"),
+            &format!("{CDN}/containers/images/{sha512}"),
+        ]);
+        let d = get(&format!("/v2/pause/blobs/{sha512}?x=1"))
+            .from(client)
+            .decide(&cfg, &blobs);
+        assert_eq!(
+            answer(&d),
+            location(&format!("{UP}/pause/blobs/{sha512}?x=1")),
+            "{client}"
+        );
+        assert!(blobs.asked.borrow().is_empty(), "{client}: checked");
+        assert!(d.reason().contains("sha512"), "{}", d.reason());
+    }
+}
+
+/// A blob check that answers one outcome.
+struct Answers(Outcome);
+
+impl BlobCheck for Answers {
+    async fn check(&self, _url: &str) -> CheckReport {
+        CheckReport {
+            outcome: self.0,
+            source: CheckSource::Head,
+            ms: 0,
+        }
+    }
+}
+
+/// Issue 8, item 13: the reason says whether the copy had the blob, did
+/// not, failed (and why), or was skipped by its breaker.
+#[test]
+fn the_reason_tells_absent_from_failed() {
+    let cfg = full_config();
+    let cases = [
+        (
+            AWS_EU_WEST_3,
+            Outcome::Present,
+            "blob: AWS eu-west-3 -> eu-west-3 mirror",
+        ),
+        (
+            AWS_EU_WEST_3,
+            Outcome::Absent,
+            "blob: AWS eu-west-3, not in eu-west-3 mirror -> upstream",
+        ),
+        (
+            AWS_EU_WEST_3,
+            Outcome::Failed(Failure::Timeout),
+            "blob: AWS eu-west-3, eu-west-3 mirror failed (timeout) -> upstream",
+        ),
+        (
+            AWS_EU_WEST_3,
+            Outcome::Failed(Failure::Status(503)),
+            "blob: AWS eu-west-3, eu-west-3 mirror failed (status 503) -> upstream",
+        ),
+        (
+            AWS_EU_WEST_3,
+            Outcome::Failed(Failure::Network),
+            "blob: AWS eu-west-3, eu-west-3 mirror failed (network error) -> upstream",
+        ),
+        (
+            AWS_EU_WEST_3,
+            Outcome::BreakerOpen,
+            "blob: AWS eu-west-3, eu-west-3 mirror breaker open -> upstream",
+        ),
+        (
+            UNKNOWN,
+            Outcome::Failed(Failure::Timeout),
+            "blob: unknown client, default blob base failed (timeout) -> upstream",
+        ),
+        (
+            UNKNOWN,
+            Outcome::BreakerOpen,
+            "blob: unknown client, default blob base breaker open -> upstream",
+        ),
+    ];
+    for (client, outcome, reason) in cases {
+        let req = get(&format!("/v2/pause/blobs/{D}")).from(client);
+        let d = block_on(decide(
+            &req.info(),
+            &cfg,
+            client_tables(),
+            &Answers(outcome),
+            &[],
+        ));
+        assert_eq!(d.reason(), reason, "{outcome:?}");
+        assert!(d
+            .reply()
+            .headers
+            .contains(&(REASON_HEADER, reason.to_string())));
+        let upstream = outcome != Outcome::Present;
+        assert_eq!(
+            d.location().unwrap().starts_with(UP),
+            upstream,
+            "{outcome:?}: {d:?}"
+        );
+    }
 }

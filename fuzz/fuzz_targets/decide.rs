@@ -168,6 +168,8 @@ struct Input<'a> {
     path: Path<'a>,
     query: &'a str,
     client: Client<'a>,
+    /// CF-Connecting-IPv6 (read when `client` is a Pseudo IPv4 address).
+    client_ipv6: Client<'a>,
     coordinates: Option<(f64, f64)>,
     blob_answers: u8,
 }
@@ -264,6 +266,7 @@ fuzz_target!(|input: Input| {
     };
     let path = path(&input.path);
     let client_ip = client(&input.client);
+    let client_ipv6 = client(&input.client_ipv6);
     let request = RequestInfo {
         method,
         host: &host,
@@ -274,6 +277,7 @@ fuzz_target!(|input: Input| {
             latitude,
             longitude,
         }),
+        client_ipv6: client_ipv6.as_deref(),
     };
     let blobs = ScriptedBlobs::new(input.blob_answers);
     let decision = block_on(decide(&request, config, client_tables(), &blobs, &[]));

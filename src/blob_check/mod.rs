@@ -1,16 +1,27 @@
 //! The platform-free half of the blob existence check: what an answer
-//! means, how long it is remembered, and the per-isolate memory of answers.
-//! The worker adapter (src/worker/blob_check.rs) performs the I/O (HEAD,
-//! Cache API, timers) around it; this half is tested natively.
+//! means, how long it is remembered, the per-isolate memory of answers, the
+//! checks in flight, the per-copy breaker, and the state machine that ties
+//! them together ([`Checker`]). The worker adapter (src/worker/blob_check.rs)
+//! only supplies the I/O ([`CheckIo`]: HEAD, Cache API, timers,
+//! `ctx.waitUntil`); this half is tested natively with time passed in.
 
+mod breaker;
+mod checker;
+mod colo;
 mod existence_cache;
+mod pending;
 
+pub use breaker::{BreakerSettings, Breakers, Transition};
+pub use checker::{CheckIo, CheckSettings, CheckState, Checker, HeadAnswer, WAIT_MARGIN_MS};
+pub use colo::{breaker_key, copy_id, existence_key, split_blob_url, ColoEntry, Remembered};
 pub use existence_cache::ExistenceCache;
+pub use pending::{PendingCheck, PendingChecks};
 
+use core::fmt;
 use core::future::Future;
 
-/// Answers "is this blob at this URL?" for the decision: a cached HEAD in
-/// the worker, a fake in tests.
+/// Answers "is this blob at this URL?" for the decision: [`Checker`] in the
+/// worker, a fake in tests.
 pub trait BlobCheck {
     fn check(&self, url: &str) -> impl Future<Output = CheckReport>;
 }
@@ -24,6 +35,8 @@ pub enum CheckSource {
     Colo,
     /// A HEAD to the copy (this request's, or one it waited for).
     Head,
+    /// The copy's breaker is open: nobody was asked.
+    Breaker,
 }
 
 impl CheckSource {
@@ -32,6 +45,7 @@ impl CheckSource {
             CheckSource::Isolate => "isolate",
             CheckSource::Colo => "colo",
             CheckSource::Head => "head",
+            CheckSource::Breaker => "breaker",
         }
     }
 }
@@ -48,24 +62,53 @@ pub struct CheckReport {
 /// never change).
 pub const PRESENT_TTL_SECONDS: u64 = 24 * 60 * 60;
 
-/// What one check found out.
+/// What one check found out. Only [`Outcome::Present`] sends a client to
+/// the copy; everything else redirects upstream, and the decision's reason
+/// says which it was.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
+    /// The copy answered 200.
     Present,
+    /// The copy answered 403, 404 or 410.
     Absent,
-    /// Timeout, network error, 5xx: not cached, means "redirect upstream".
-    Failed,
+    /// The copy did not answer usefully: not cached, counted by the breaker.
+    Failed(Failure),
+    /// The copy's breaker is open: the copy was not asked.
+    BreakerOpen,
+}
+
+/// Why a check failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// No answer within `BLOB_CHECK_TIMEOUT_MS`.
+    Timeout,
+    /// An answer that says neither present nor absent (3xx, 408, 429,
+    /// other 4xx, 5xx).
+    Status(u16),
+    /// Connection refused or reset, DNS, TLS: the fetch itself failed.
+    Network,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Timeout => f.write_str("timeout"),
+            Failure::Status(status) => write!(f, "status {status}"),
+            Failure::Network => f.write_str("network error"),
+        }
+    }
 }
 
 impl Outcome {
-    /// The answer a HEAD's status gives: 200 is present; any other answer
-    /// below 500 (S3 says 403 or 404 for a missing key) is absent; 5xx is
-    /// a failure.
+    /// The answer a HEAD's status gives: 200 is present; 403, 404 and 410
+    /// are absent (S3 answers 403 for a missing key when the reader may not
+    /// list the bucket); any other status is a failure: a redirect, a
+    /// throttle or a server error says nothing about the blob.
     pub fn of_status(status: u16) -> Outcome {
         match status {
             200 => Outcome::Present,
-            s if s >= 500 => Outcome::Failed,
-            _ => Outcome::Absent,
+            403 | 404 | 410 => Outcome::Absent,
+            other => Outcome::Failed(Failure::Status(other)),
         }
     }
 
@@ -74,26 +117,51 @@ impl Outcome {
         match self {
             Outcome::Present => PRESENT_TTL_SECONDS,
             Outcome::Absent => negative_ttl_seconds,
-            Outcome::Failed => 0,
+            Outcome::Failed(_) | Outcome::BreakerOpen => 0,
         }
+    }
+
+    /// Whether the copy gave a real answer (present or absent): what closes
+    /// a breaker.
+    pub fn is_answer(self) -> bool {
+        matches!(self, Outcome::Present | Outcome::Absent)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::Outcome;
+    use super::{Failure, Outcome};
 
     #[test]
-    fn statuses_and_ttls() {
+    fn only_absence_means_absent() {
         assert_eq!(Outcome::of_status(200), Outcome::Present);
-        for s in [301, 403, 404, 410] {
+        for s in [403, 404, 410] {
             assert_eq!(Outcome::of_status(s), Outcome::Absent, "{s}");
         }
-        for s in [500, 502, 503] {
-            assert_eq!(Outcome::of_status(s), Outcome::Failed, "{s}");
+        for s in [
+            201, 204, 206, 301, 302, 304, 307, 400, 401, 405, 408, 416, 429, 500, 502, 503, 504,
+        ] {
+            assert_eq!(
+                Outcome::of_status(s),
+                Outcome::Failed(Failure::Status(s)),
+                "{s}"
+            );
         }
+    }
+
+    #[test]
+    fn ttls() {
         assert_eq!(Outcome::Present.ttl_seconds(60), 86_400);
         assert_eq!(Outcome::Absent.ttl_seconds(60), 60);
-        assert_eq!(Outcome::Failed.ttl_seconds(60), 0);
+        assert_eq!(Outcome::Failed(Failure::Timeout).ttl_seconds(60), 0);
+        assert_eq!(Outcome::Failed(Failure::Status(429)).ttl_seconds(60), 0);
+        assert_eq!(Outcome::BreakerOpen.ttl_seconds(60), 0);
+    }
+
+    #[test]
+    fn failures_say_why() {
+        assert_eq!(Failure::Timeout.to_string(), "timeout");
+        assert_eq!(Failure::Status(503).to_string(), "status 503");
+        assert_eq!(Failure::Network.to_string(), "network error");
     }
 }

@@ -8,13 +8,15 @@ use crate::config::Config;
 use crate::geo::whole_km;
 use crate::ranges::{Cloud, Location, RangeTables};
 use crate::request::RequestInfo;
-use std::net::IpAddr;
 
-/// The client's location from `CF-Connecting-IP`; anything missing or
-/// unparsable is simply unknown.
-pub fn client_location(tables: &RangeTables<'_>, client_ip: Option<&str>) -> Option<Location> {
-    let ip: IpAddr = client_ip?.trim().parse().ok()?;
-    tables.lookup(ip)
+/// Every blob decision's reason starts with this (the reply marks those
+/// redirects as per-client: they depend on the client's address).
+pub const REASON_PREFIX: &str = "blob:";
+
+/// The client's location from its address ([`RequestInfo::client_address`]);
+/// anything missing or unparsable is simply unknown.
+pub fn client_location(tables: &RangeTables<'_>, req: &RequestInfo<'_>) -> Option<Location> {
+    tables.lookup(req.client_address()?)
 }
 
 /// `<base>/containers/images/<digest>`: the GCS layout the mirrors copy.
@@ -43,12 +45,14 @@ pub async fn decide_blob<'c, B: BlobCheck>(
         Some(l) => format!("{} {}", l.cloud, l.region),
         None => "unknown client".to_string(),
     };
+    // Only upstream redirects keep the client's query (the registry API
+    // has query parameters; a copy is fetched exactly as it was checked).
     let to_upstream = |why: String| {
         let upstream = upstream();
         redirect(
             with_query(upstream_url(upstream.endpoint, config, api_path), req.query),
             Target::Upstream,
-            format!("{why} -> {upstream}"),
+            format!("{REASON_PREFIX} {why} -> {upstream}"),
         )
     };
 
@@ -57,7 +61,7 @@ pub async fn decide_blob<'c, B: BlobCheck>(
     let candidate = match location {
         Some(Location {
             cloud: Cloud::Gcp, ..
-        }) => return to_upstream(format!("blob: {client}")),
+        }) => return to_upstream(client),
         Some(l) => match mirror_for(config, tables, l) {
             Some(m) => {
                 let copy = match m.km {
@@ -71,17 +75,22 @@ pub async fn decide_blob<'c, B: BlobCheck>(
         None => default_copy(config),
     };
     let Some((base, target, copy)) = candidate else {
-        return to_upstream(format!("blob: {client}, no copy configured"));
+        return to_upstream(format!("{client}, no copy configured"));
     };
+    // Mirrors hold sha256 blobs only: other algorithms go upstream unchecked.
+    if let Some((algorithm, _)) = digest.split_once(':').filter(|(a, _)| *a != "sha256") {
+        return to_upstream(format!(
+            "{client}, {algorithm} digest, copies hold sha256 only"
+        ));
+    }
     let url = mirror_blob_url(base, digest);
-    if blobs.check(&url).await.outcome == Outcome::Present {
-        redirect(
-            with_query(url, req.query),
-            target,
-            format!("blob: {client} -> {copy}"),
-        )
-    } else {
-        to_upstream(format!("blob: {client}, not in {copy}"))
+    // The reason tells present, absent, failed (and why) and breaker-open
+    // apart: a sick copy must not look like a missing blob.
+    match blobs.check(&url).await.outcome {
+        Outcome::Present => redirect(url, target, format!("{REASON_PREFIX} {client} -> {copy}")),
+        Outcome::Absent => to_upstream(format!("{client}, not in {copy}")),
+        Outcome::Failed(failure) => to_upstream(format!("{client}, {copy} failed ({failure})")),
+        Outcome::BreakerOpen => to_upstream(format!("{client}, {copy} breaker open")),
     }
 }
 

@@ -6,12 +6,14 @@
 //! 2. not GET/HEAD -> 405
 //! 3. `/` and `/privacy` -> 307 to INFO_URL / PRIVACY_URL; other non-/v2 -> 404
 //! 4. `/v2`, `/v2/` -> 200 (no auth challenge)
-//! 5. `/v2/_catalog` and unparsable paths -> OCI JSON errors
+//! 5. `/v2/_catalog` and unparsable paths -> OCI JSON errors (the reference
+//!    or digest is percent-decoded to its canonical form first)
 //! 6. cosign `.sig`/`.att` manifests and referrers -> SIGNATURE_UPSTREAM_ENDPOINT if set
 //! 7. manifests, tags/list (and referrers otherwise) -> upstream (see [`upstream`])
 //! 8. blobs -> by client cloud/region: GCP upstream; AWS/Azure with a mirror
 //!    of its region, or the nearest of its cloud, that has it -> that mirror;
-//!    others -> DEFAULT_BLOB_BASE_URL if it has it; otherwise upstream
+//!    others -> DEFAULT_BLOB_BASE_URL if it has it; otherwise (or not
+//!    sha256) upstream. Only upstream redirects keep the query.
 
 mod blobs;
 pub mod nearest_mirror;
@@ -22,7 +24,7 @@ pub use reply::Reply;
 
 pub use crate::blob_check::BlobCheck;
 use crate::config::Config;
-use crate::oci::{grammar, parse_route, OciError, Reference, Route};
+use crate::oci::{canonical_path, grammar, parse_route, OciError, Reference, Route};
 use crate::ranges::RangeTables;
 use crate::request::{is_path_byte, RequestInfo};
 
@@ -221,13 +223,15 @@ pub async fn decide<B: BlobCheck>(
         ));
     }
 
-    // 5. The pull endpoints; everything else is an error.
-    let api_path = &rest[1..];
+    // 5. The pull endpoints; everything else is an error. The reference or
+    // digest is validated, and redirected, in its canonical form.
+    let canonical = canonical_path(&rest[1..]);
+    let api_path: &str = &canonical;
     let route = match parse_route(api_path) {
         Ok(route) => route,
         Err(e) => return Decision::Oci(e),
     };
-    let location = blobs::client_location(tables, req.client_ip);
+    let location = blobs::client_location(tables, req);
     // Chosen only when a redirect goes upstream (most blobs do not).
     let upstream = || {
         upstream::choose_upstream(

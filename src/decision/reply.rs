@@ -1,6 +1,6 @@
 //! Decisions as plain HTTP answers (status, headers, body).
 
-use super::{Decision, REASON_HEADER};
+use super::{blobs, Decision, REASON_HEADER};
 use crate::config::ConfigError;
 use crate::oci::OciError;
 
@@ -13,6 +13,13 @@ pub struct Reply {
 }
 
 const JSON: &str = "application/json; charset=utf-8";
+/// Blob redirects depend on the client's address: no shared cache may keep
+/// one, and the client should ask again next time (copies come and go).
+pub const CACHE_PER_CLIENT: &str = "private, no-store";
+/// Everything else but the legacy 301: tags move, errors are transient.
+pub const CACHE_NONE: &str = "no-store";
+/// The legacy host's 301: permanent, but bounded, so it can be undone.
+pub const CACHE_LEGACY: &str = "max-age=86400";
 const TEXT: &str = "text/plain; charset=utf-8";
 
 impl Reply {
@@ -34,7 +41,26 @@ impl Reply {
 }
 
 impl Decision {
+    /// The `Cache-Control` of this decision's reply.
+    pub fn cache_control(&self) -> &'static str {
+        match self {
+            Decision::Redirect { status: 301, .. } => CACHE_LEGACY,
+            Decision::Redirect { reason, .. } if reason.starts_with(blobs::REASON_PREFIX) => {
+                CACHE_PER_CLIENT
+            }
+            _ => CACHE_NONE,
+        }
+    }
+
     pub fn reply(&self) -> Reply {
+        let mut reply = self.reply_without_caching();
+        reply
+            .headers
+            .push(("Cache-Control", self.cache_control().into()));
+        reply
+    }
+
+    fn reply_without_caching(&self) -> Reply {
         match self {
             Decision::Redirect {
                 status, location, ..
@@ -80,7 +106,10 @@ impl ConfigError {
         });
         Reply {
             status: 500,
-            headers: vec![("Content-Type", JSON.into())],
+            headers: vec![
+                ("Content-Type", JSON.into()),
+                ("Cache-Control", CACHE_NONE.into()),
+            ],
             body: body.to_string(),
         }
     }

@@ -14,6 +14,7 @@ pub struct OwnedRequest {
     path: String,
     query: String,
     client_ip: Option<String>,
+    client_ipv6: Option<String>,
     coordinates: Option<Coordinates>,
 }
 
@@ -30,6 +31,8 @@ impl OwnedRequest {
             // Cloudflare's edge sets CF-Connecting-IP; X-Forwarded-For is
             // client-controlled and never read.
             client_ip: req.headers().get("CF-Connecting-IP")?,
+            // The real address when CF-Connecting-IP is a Pseudo IPv4 one.
+            client_ipv6: req.headers().get("CF-Connecting-IPv6")?,
             coordinates: coordinates(req),
         })
     }
@@ -42,7 +45,13 @@ impl OwnedRequest {
             query: &self.query,
             client_ip: self.client_ip.as_deref(),
             coordinates: self.coordinates,
+            client_ipv6: self.client_ipv6.as_deref(),
         }
+    }
+
+    /// The worker's own host, as the request URL names it.
+    pub fn host(&self) -> &str {
+        &self.host
     }
 }
 

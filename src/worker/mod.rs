@@ -28,7 +28,7 @@ fn start() {
 }
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let config: Rc<Config> = match vars::config(&env) {
         Ok(config) => config,
         Err(error) => {
@@ -44,12 +44,15 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let context = crate::answer::Context {
         scheme: &fields.scheme,
         authorization: fields.authorization.as_deref(),
-        rate_limited: optional.over_limit(info.client_ip).await,
+        // Keyed like the decision places the client (Pseudo IPv4 included).
+        rate_limited: optional
+            .over_limit(info.client_address().map(|a| a.to_string()).as_deref())
+            .await,
         now_ms: Date::now().as_millis() as f64,
         bindings: optional.present(),
         unhealthy_upstreams: &unhealthy,
     };
-    let checker = blob_check::EdgeBlobCheck::new(&config);
+    let checker = blob_check::checker(&config, Rc::new(ctx), request.host());
     let recorded = Recorded::new(&checker);
     let answer = answer(
         &info,

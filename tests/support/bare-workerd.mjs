@@ -1,21 +1,29 @@
-// Runs the built worker (build/) under bare `workerd serve`, without
-// wrangler dev's proxy and simulators, where a binding needs the real
-// runtime: workerd's own Analytics Engine binding delivers every data point
-// as an HTTP POST to a service, here a loopback sink that records them
-// (wrangler dev's local dataset discards them).
+// Runs the built worker (build/, from `make build`) under bare `workerd
+// serve`, with no wrangler dev proxy or simulators in front, where a test
+// needs the real runtime: what it does when a client resets its connection
+// (wrangler dev's proxy does not pass a disconnect on), and workerd's own
+// Analytics Engine binding, which delivers every data point as an HTTP POST
+// to a service, here a loopback sink that records them (wrangler dev's
+// local dataset discards them). The worker gets its [vars] as bindings,
+// reaches loopback servers, and has a Cache API (an in-memory backend,
+// workerd-cache-service.mjs) like the edge.
 //
-//   const w = await startBareWorker({ vars: {...}, analytics: 'PULL_ANALYTICS' });
-//   await fetch(`${w.url}/v2/`); w.dataPoints(); w.output(); await w.stop();
+//   const w = await startBareWorkerd({ vars: {...}, analytics: 'PULL_ANALYTICS' });
+//   ... w.url ... await w.cacheKeys() ... w.dataPoints() ... await w.output() ... await w.stop();
 
 import http from 'node:http';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { ROOT } from './worker.mjs';
-import { freePort, makeTempDir, runChecked, spawnGroup, stopGroup, waitForHttp } from './processes.mjs';
+import { fileURLToPath } from 'node:url';
+import { freePort, makeTempDir, spawnGroup, stopGroup, waitForHttp } from './processes.mjs';
 
-const WRANGLER = path.join(ROOT, 'node_modules/.bin/wrangler');
-const WORKERD = path.join(ROOT, 'node_modules/@cloudflare/workerd-linux-64/bin/workerd');
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '../..');
+const WORKERD = path.join(ROOT, 'node_modules/.bin/workerd');
+// The compatibility date of the repository's wrangler.toml.
 const COMPATIBILITY_DATE = '2026-07-29';
+
 const DATASET = 'registry_edge_pulls';
 
 /** A loopback server recording request bodies (one per data point). */
@@ -40,79 +48,98 @@ function decodeEvent(body) {
   return Object.fromEntries(Object.entries(event).map(([k, v]) => [k, /^(blob|index)\d+$|^dataset$/.test(k) ? text(v) : v]));
 }
 
-const capnpString = (s) => JSON.stringify(s);
+/** One [vars] entry as a workerd binding: strings as text, the rest as JSON. */
+function binding(name, value) {
+  const literal = (s) => JSON.stringify(s); // a valid Cap'n Proto string for these values
+  return typeof value === 'string'
+    ? `(name = ${literal(name)}, text = ${literal(value)})`
+    : `(name = ${literal(name)}, json = ${literal(JSON.stringify(value))})`;
+}
 
 /**
  * @param {object} opts
- * @param {Record<string, string|object|number|boolean>} opts.vars  text bindings (objects as JSON bindings)
+ * @param {Record<string, unknown>} opts.vars  the worker's [vars]
  * @param {string} [opts.analytics]  name of an Analytics Engine binding delivering to the sink
+ * @param {number} [opts.readyTimeoutMs=30000]
+ * @param {string} [opts.buildDir]  another worker-build output than build/
+ * @returns {Promise<{url: string, port: number, logFile: string,
+ *   cacheKeys: () => Promise<string[]>, dataPoints: () => object[], rawDataPoints: () => string[],
+ *   output: () => Promise<string>, stop: () => Promise<void>}>}
  */
-export async function startBareWorker({ vars = {}, analytics } = {}) {
-  const tmp = await makeTempDir('registry-edge-bare-');
+export async function startBareWorkerd({ vars, analytics, readyTimeoutMs = 30_000, buildDir = path.join(ROOT, 'build') } = {}) {
+  for (const f of ['index.js', 'index_bg.wasm']) {
+    if (!existsSync(path.join(buildDir, f))) throw new Error(`${buildDir}/${f} is missing: run \`make build\` first`);
+  }
+  const tmp = await makeTempDir('registry-edge-workerd-');
+  await copyFile(path.join(buildDir, 'index.js'), path.join(tmp.dir, 'index.js'));
+  await copyFile(path.join(buildDir, 'index_bg.wasm'), path.join(tmp.dir, 'index_bg.wasm'));
+  await copyFile(path.join(HERE, 'workerd-cache-service.mjs'), path.join(tmp.dir, 'cache-service.mjs'));
   const sink = await startSink();
-  let child;
-  try {
-    // The upload bundle, as `wrangler deploy` would send it.
-    await writeFile(
-      path.join(tmp.dir, 'wrangler.toml'),
-      `name = "registry-edge-bare"\nmain = ${JSON.stringify(path.join(ROOT, 'build/index.js'))}\ncompatibility_date = "${COMPATIBILITY_DATE}"\n`,
-    );
-    const out = path.join(tmp.dir, 'dist');
-    await runChecked(WRANGLER, ['deploy', '--dry-run', '--outdir', out, '--config', path.join(tmp.dir, 'wrangler.toml')], {
-      timeoutMs: 120_000,
-      cwd: tmp.dir,
-      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
-    });
-    const wasm = (await readdir(out)).find((f) => f.endsWith('.wasm'));
-    const port = await freePort();
-    const bindings = Object.entries(vars).map(([name, value]) =>
-      typeof value === 'object'
-        ? `(name = ${capnpString(name)}, json = ${capnpString(JSON.stringify(value))})`
-        : `(name = ${capnpString(name)}, text = ${capnpString(String(value))})`,
-    );
-    if (analytics) bindings.push(`(name = ${capnpString(analytics)}, analyticsEngine = "${DATASET}")`);
-    const config = `using Workerd = import "/workerd/workerd.capnp";
+  const port = await freePort();
+  const cachePort = await freePort();
+  const config = `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
-    (name = "main", worker = .w),
+    (name = "main", worker = .edge),
+    (name = "cache", worker = .cache),
     (name = "internet", network = (allow = ["public", "private", "local"])),
     (name = "${DATASET}", external = (address = "127.0.0.1:${sink.port}", http = ())),
   ],
-  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
+  sockets = [
+    (name = "http", address = "127.0.0.1:${port}", http = (), service = "main"),
+    (name = "cache-inspection", address = "127.0.0.1:${cachePort}", http = (), service = "cache"),
+  ],
 );
-const w :Workerd.Worker = (
+const edge :Workerd.Worker = (
   modules = [
-    (name = "index.js", esModule = embed "dist/index.js"),
-    (name = ${capnpString(wasm)}, wasm = embed ${capnpString(`dist/${wasm}`)}),
+    (name = "index.js", esModule = embed "index.js"),
+    (name = "index_bg.wasm", wasm = embed "index_bg.wasm"),
   ],
   compatibilityDate = "${COMPATIBILITY_DATE}",
-  bindings = [ ${bindings.join(',\n    ')} ],
+  bindings = [ ${[
+    ...Object.entries(vars ?? {}).map(([k, v]) => binding(k, v)),
+    ...(analytics ? [`(name = ${JSON.stringify(analytics)}, analyticsEngine = "${DATASET}")`] : []),
+  ].join(', ')} ],
+  cacheApiOutbound = "cache",
+);
+const cache :Workerd.Worker = (
+  modules = [ (name = "cache-service.mjs", esModule = embed "cache-service.mjs") ],
+  compatibilityDate = "${COMPATIBILITY_DATE}",
 );
 `;
-    await writeFile(path.join(tmp.dir, 'config.capnp'), config);
-    const logFile = path.join(tmp.dir, 'workerd.log');
-    child = spawnGroup(WORKERD, ['serve', path.join(tmp.dir, 'config.capnp'), '--experimental'], { logFile, cwd: tmp.dir });
-    const url = `http://127.0.0.1:${port}`;
-    await waitForHttp(`${url}/_status`, { timeoutMs: 30_000, child, accept: (s) => s === 200 });
-    return {
-      url,
-      logFile,
-      /** Every data point delivered so far, decoded. */
-      dataPoints: () => sink.bodies.map(decodeEvent),
-      /** The raw bodies the sink received. */
-      rawDataPoints: () => [...sink.bodies],
-      /** Everything workerd wrote (the worker's console output included). */
-      output: () => readFile(logFile, 'utf8'),
-      async stop() {
-        await stopGroup(child);
-        await sink.stop();
-        await tmp.remove();
-      },
-    };
+  const configFile = path.join(tmp.dir, 'config.capnp');
+  await writeFile(configFile, config);
+  const logFile = path.join(tmp.dir, 'workerd.log');
+  const child = spawnGroup(WORKERD, ['serve', configFile, '--experimental'], { logFile, cwd: tmp.dir });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHttp(`${url}/v2/`, { timeoutMs: readyTimeoutMs, child, accept: (s) => s < 600 });
   } catch (err) {
-    if (child) await stopGroup(child);
+    await stopGroup(child);
     await sink.stop();
     await tmp.remove();
     throw err;
   }
+  return {
+    url,
+    port,
+    logFile,
+    pid: child.pid,
+    /** The Cache API keys stored and not expired ("<namespace> <url>"). */
+    async cacheKeys() {
+      const res = await fetch(`http://127.0.0.1:${cachePort}/`, { headers: { 'x-inspect': 'keys' } });
+      return res.json();
+    },
+    /** Every data point delivered so far, decoded. */
+    dataPoints: () => sink.bodies.map(decodeEvent),
+    /** The raw bodies the sink received. */
+    rawDataPoints: () => [...sink.bodies],
+    /** Everything workerd wrote (the worker's console output included). */
+    output: () => readFile(logFile, 'utf8'),
+    async stop() {
+      await stopGroup(child);
+      await sink.stop();
+      await tmp.remove();
+    },
+  };
 }

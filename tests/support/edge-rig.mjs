@@ -84,7 +84,7 @@ export async function startEdgeRig({ workDir, missing = () => ({}), vars = {}, p
       ...vars,
     };
     rig.worker = await startWorker({ vars: rig.vars, ...workerOptions });
-    stops.push(() => rig.worker.stop());
+    stops.push(() => rig.worker.stop()); // the current worker, after restarts too
 
     rig.personas = {};
     for (const p of PERSONAS.filter((x) => !personaKeys || personaKeys.includes(x.key))) {
@@ -118,6 +118,12 @@ export async function startEdgeRig({ workDir, missing = () => ({}), vars = {}, p
   /** Every configured host:port a Location may name. */
   rig.allowedHosts = () =>
     new Set([rig.vars.UPSTREAM_REGISTRY_ENDPOINT, rig.vars.DEFAULT_BLOB_BASE_URL, ...Object.values(rig.vars.BLOB_MIRRORS)].map((u) => new URL(u).host));
+  /** A new worker (a fresh isolate, an empty colo cache) on the same port, same [vars]. */
+  rig.restartWorker = async () => {
+    const { port } = rig.worker;
+    await rig.worker.stop();
+    rig.worker = await startWorker({ vars: rig.vars, ...workerOptions, port });
+  };
   rig.stop = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => {});
   };

@@ -79,6 +79,7 @@ export async function startFrontProxy({ target, clientIp, headers = {}, port = 0
     upstream.on('response', (up) => {
       entry.status = up.statusCode;
       entry.location = up.headers.location ?? null;
+      entry.reason = up.headers['x-registry-edge-reason'] ?? null;
       entry.durationMs = Date.now() - entry.time;
       res.writeHead(up.statusCode, up.statusMessage, filterRaw(up.rawHeaders, HOP_BY_HOP));
       up.pipe(res);

@@ -5,6 +5,7 @@
 // was probed and how often, and can be switched at runtime into fault modes:
 //   normal     serve blobs, 404 for absent ones
 //   status500  every request answers 500
+//   status     every request answers `status` (setMode('status', {status: 429}))
 //   hang       never answer (or answer normally after `hangMs` if set); used to
 //              exercise the worker's HEAD timeout. Hanging sockets are
 //              destroyed by stop(), so stopping is always bounded.
@@ -21,7 +22,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-export const MODES = ['normal', 'status500', 'hang', 'reset'];
+export const MODES = ['normal', 'status500', 'hang', 'reset', 'status'];
 const BLOB_PATH = /^\/containers\/images\/([a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+)$/;
 
 /**
@@ -38,6 +39,7 @@ export async function startMirror({ port = 0, blobs, dir, mode = 'normal', hangM
   const store = toMap(blobs);
   let currentMode = checkMode(mode);
   let currentHangMs = hangMs;
+  let currentStatus = 500;
   const log = [];
   const sockets = new Set();
   const timers = new Set();
@@ -84,6 +86,8 @@ export async function startMirror({ port = 0, blobs, dir, mode = 'normal', hangM
     switch (entry.mode) {
       case 'status500':
         return finish(500, { 'content-type': 'text/plain' }, 'injected failure\n');
+      case 'status':
+        return finish(currentStatus, { 'content-type': 'text/plain' }, `injected ${currentStatus}\n`);
       case 'reset':
         return req.socket.destroy();
       case 'hang':
@@ -145,10 +149,11 @@ export async function startMirror({ port = 0, blobs, dir, mode = 'normal', hangM
     get mode() {
       return currentMode;
     },
-    /** Switch fault mode; `hangMs` only matters for 'hang'. */
-    setMode(mode, { hangMs: ms } = {}) {
+    /** Switch fault mode; `hangMs` only matters for 'hang', `status` for 'status'. */
+    setMode(mode, { hangMs: ms, status = 500 } = {}) {
       currentMode = checkMode(mode);
       currentHangMs = ms;
+      currentStatus = status;
     },
     blobUrl: (digest) => `${url}/containers/images/${digest}`,
     addBlob: (digest, bytes) => void store.set(digest, Buffer.from(bytes)),

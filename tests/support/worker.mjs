@@ -44,6 +44,7 @@ export function toToml(value) {
  * @param {string[]} [opts.extraArgs]  more `wrangler dev` arguments, e.g. '--test-scheduled'
  * @param {string} [opts.extraToml]  appended to the wrangler.toml after [vars], e.g.
  *   `[[ratelimits]]` or `[[analytics_engine_datasets]]` bindings
+ * @param {number} [opts.port]  listen here (default: a free port); a restart on the same port keeps clients' URLs
  * @returns {Promise<{url: string, port: number, logFile: string, stop: () => Promise<void>}>}
  */
 export async function startWorker({
@@ -56,6 +57,7 @@ export async function startWorker({
   crons,
   extraArgs = [],
   extraToml = '',
+  port: fixedPort,
 } = {}) {
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`make build\` first`);
   const tmp = await makeTempDir('registry-edge-worker-');
@@ -73,7 +75,7 @@ export async function startWorker({
   ];
   const config = path.join(tmp.dir, 'wrangler.toml');
   await writeFile(config, `${lines.join('\n')}\n`);
-  const port = await freePort();
+  const port = fixedPort ?? (await freePort());
   const inspectorPort = await freePort();
   const logFile = path.join(tmp.dir, 'wrangler.log');
   const child = spawnGroup(

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ROOT } from '../support/worker.mjs';
-import { startBareWorker } from '../support/bare-workerd.mjs';
+import { startBareWorkerd } from '../support/bare-workerd.mjs';
 import { startMirror } from '../support/mirror-server.mjs';
 import { request } from '../support/http.mjs';
 import { sleep } from '../support/processes.mjs';
@@ -20,7 +20,7 @@ let mirror, worker;
 
 before(async () => {
   mirror = await startMirror({ name: 'eu-west-3' });
-  worker = await startBareWorker({
+  worker = await startBareWorkerd({
     vars: {
       UPSTREAM_REGISTRY_ENDPOINT: 'https://upstream.example',
       BLOB_MIRRORS: { 'eu-west-3': mirror.url },
@@ -95,7 +95,7 @@ test('one data point per request, with the log line\'s values, and no client add
 });
 
 test('LOG_SAMPLE_RATE = 0: no log line, still one data point per request', async () => {
-  const quiet = await startBareWorker({
+  const quiet = await startBareWorkerd({
     vars: { UPSTREAM_REGISTRY_ENDPOINT: 'https://upstream.example', LOG_SAMPLE_RATE: '0' },
     analytics: 'PULL_ANALYTICS',
   });

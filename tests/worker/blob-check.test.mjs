@@ -1,9 +1,12 @@
 // The blob existence check and its caches, observed through the request
-// counts of real loopback mirror servers: present is cached, absent is
-// cached briefly, errors and timeouts are not cached, concurrent checks of
-// one URL share a subrequest, and the colo-wide Cache API survives a new
-// isolate. Faults (500, hang past the timeout, closed port) always end in
-// a redirect to upstream, never a 5xx.
+// counts of real loopback mirror servers: present is cached, absent (403,
+// 404, 410) is cached briefly, every other answer, errors and timeouts are
+// failures and not cached, concurrent checks of one URL share a
+// subrequest, and the colo-wide Cache API survives a new isolate. Faults
+// (500, hang past the timeout, closed port) always end in a redirect to
+// upstream, never a 5xx, and the reason header says which fault it was.
+// The breaker is off here (BREAKER_FAILURES = 0): it has its own suite,
+// breaker.test.mjs.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,6 +27,7 @@ const vars = () => ({
   BLOB_MIRRORS: { 'eu-west-3': mirror.url },
   BLOB_CHECK_TIMEOUT_MS: TIMEOUT_MS,
   NEGATIVE_CACHE_SECONDS: NEGATIVE_SECONDS,
+  BREAKER_FAILURES: 0,
 });
 
 before(async () => {
@@ -38,9 +42,13 @@ after(async () => {
   await state?.remove();
 });
 
+// The worker's own host keys its Cache API entries: a fixed one, as in
+// production (wrangler dev's port changes with every start).
+const HOST = 'registry.example';
 const pull = (digest, base = worker.url) =>
-  request(base, `/v2/pause/blobs/${digest}`, { headers: { 'CF-Connecting-IP': PERSONAS.awsEuWest3 } });
+  request(base, `/v2/pause/blobs/${digest}`, { headers: { Host: HOST, 'CF-Connecting-IP': PERSONAS.awsEuWest3 } });
 const upstreamFor = (digest) => `${UPSTREAM}/v2/images/pause/blobs/${digest}`;
+const reason = (res) => res.headers['x-registry-edge-reason'];
 
 test('present: one HEAD, then answered from cache', async () => {
   const b = blob('cached present');
@@ -55,7 +63,11 @@ test('present: one HEAD, then answered from cache', async () => {
 
 test('absent: cached for NEGATIVE_CACHE_SECONDS, then checked again', async () => {
   const b = blob('cached absent');
-  for (let i = 0; i < 3; i++) assert.equal((await pull(b.digest)).headers.location, upstreamFor(b.digest));
+  for (let i = 0; i < 3; i++) {
+    const res = await pull(b.digest);
+    assert.equal(res.headers.location, upstreamFor(b.digest));
+    assert.equal(reason(res), 'blob: AWS eu-west-3, not in eu-west-3 mirror -> upstream');
+  }
   assert.equal(mirror.countFor('HEAD', b.digest), 1);
   // Mirroring caught up; the negative answer expires.
   mirror.addBlob(b.digest, b.bytes);
@@ -73,6 +85,7 @@ test('mirror answering 500: upstream, and not cached', async () => {
       const res = await pull(b.digest);
       assert.equal(res.status, 307);
       assert.equal(res.headers.location, upstreamFor(b.digest));
+      assert.equal(reason(res), 'blob: AWS eu-west-3, eu-west-3 mirror failed (status 500) -> upstream');
     }
     assert.equal(mirror.countFor('HEAD', b.digest), 3);
   } finally {
@@ -92,6 +105,7 @@ test('mirror hanging past the timeout: upstream after about BLOB_CHECK_TIMEOUT_M
       assert.equal(res.headers.location, upstreamFor(b.digest));
       assert.ok(res.ms >= TIMEOUT_MS - 50, `answered in ${res.ms} ms, before the timeout`);
       assert.ok(res.ms < TIMEOUT_MS + 1500, `answered in ${res.ms} ms`);
+      assert.equal(reason(res), 'blob: AWS eu-west-3, eu-west-3 mirror failed (timeout) -> upstream');
       console.log(`# hanging mirror: redirected to upstream after ${Math.round(res.ms)} ms`);
     }
     assert.equal(mirror.countFor('HEAD', b.digest), 2);
@@ -134,8 +148,45 @@ test('mirror port closed: upstream, quickly', async () => {
     assert.equal(res.status, 307);
     assert.equal(res.headers.location, upstreamFor(b.digest));
     assert.ok(res.ms < TIMEOUT_MS + 1500, `answered in ${res.ms} ms`);
+    assert.equal(reason(res), 'blob: AWS eu-west-3, eu-west-3 mirror failed (network error) -> upstream');
     console.log(`# closed mirror port: redirected to upstream after ${Math.round(res.ms)} ms`);
   } finally {
     await mirror.restart();
+  }
+});
+
+// Issue 8, item 3: only 403, 404 and 410 mean absent (S3 answers 403 for a
+// missing key); any other answer says nothing about the blob.
+test('403 and 410 are absent (cached); 3xx, 408, 429 and other 4xx are failures (not cached)', async () => {
+  for (const status of [403, 410]) {
+    const b = blob(`absent by ${status}`);
+    mirror.setMode('status', { status });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const res = await pull(b.digest);
+        assert.equal(res.headers.location, upstreamFor(b.digest));
+        assert.equal(reason(res), 'blob: AWS eu-west-3, not in eu-west-3 mirror -> upstream', `${status}`);
+      }
+      assert.equal(mirror.countFor('HEAD', b.digest), 1, `${status}: cached`);
+    } finally {
+      mirror.setMode('normal');
+    }
+  }
+  for (const status of [301, 302, 400, 408, 429]) {
+    const b = blob(`failure by ${status}`);
+    mirror.addBlob(b.digest, b.bytes);
+    mirror.setMode('status', { status });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const res = await pull(b.digest);
+        assert.equal(res.headers.location, upstreamFor(b.digest));
+        assert.equal(reason(res), `blob: AWS eu-west-3, eu-west-3 mirror failed (status ${status}) -> upstream`);
+      }
+      assert.equal(mirror.countFor('HEAD', b.digest), 2, `${status}: not cached`);
+    } finally {
+      mirror.setMode('normal');
+    }
+    // Not cached: the mirror is asked again once it answers.
+    assert.equal((await pull(b.digest)).headers.location, mirror.blobUrl(b.digest), `${status}`);
   }
 });

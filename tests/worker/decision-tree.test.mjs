@@ -154,8 +154,8 @@ test('9a. blob from an AWS region with a mirror that has it: the mirror', async 
 });
 
 test('9b. the regional /24 inside a GLOBAL /17 is that region', async () => {
-  const res = await get(`/v2/pause/blobs/${present.digest}?x=1`, asClient(PERSONAS.awsUsEast2InGlobal));
-  assertRedirect(res, 307, `${usEast2.blobUrl(present.digest)}?x=1`);
+  const res = await get(`/v2/pause/blobs/${present.digest}`, asClient(PERSONAS.awsUsEast2InGlobal));
+  assertRedirect(res, 307, usEast2.blobUrl(present.digest));
 });
 
 test('9c. mirror without the blob: the upstream nearest the client region', async () => {
@@ -192,4 +192,68 @@ test('9e. AWS region without a mirror, Azure, unknown, missing and garbage addre
 test('9f. HEAD for a blob is decided like GET', async () => {
   const res = await get(`/v2/pause/blobs/${present.digest}`, { method: 'HEAD', ...asClient(PERSONAS.awsEuWest3) });
   assertRedirect(res, 307, euWest3.blobUrl(present.digest));
+});
+
+// Issue 8, item 8: the query stays on upstream redirects only.
+test('10. the query is kept on upstream redirects and dropped on redirects to a copy', async () => {
+  const q = 'n=10&last=v1';
+  assertRedirect(await get(`/v2/pause/blobs/${present.digest}?${q}`, asClient(PERSONAS.awsEuWest3)), 307, euWest3.blobUrl(present.digest));
+  assertRedirect(await get(`/v2/pause/blobs/${present.digest}?${q}`, asClient(PERSONAS.unknown)), 307, cdn.blobUrl(present.digest));
+  assertRedirect(
+    await get(`/v2/pause/blobs/${missingInEuWest3.digest}?${q}`, asClient(PERSONAS.awsEuWest3)),
+    307,
+    `${DALLAS}/v2/${PATH}/pause/blobs/${missingInEuWest3.digest}?${q}`,
+  );
+  assertRedirect(await get(`/v2/pause/tags/list?${q}`), 307, `${DALLAS}/v2/${PATH}/pause/tags/list?${q}`);
+});
+
+// Issue 8, item 9: percent-encoded unreserved characters and `:` in the
+// reference or digest; encoded `/` and `..` stay rejected.
+test('11. percent-encoded digests and tags are redirected in canonical form', async () => {
+  const hex = present.digest.slice('sha256:'.length);
+  assertRedirect(await get(`/v2/pause/blobs/sha256%3A${hex}`, asClient(PERSONAS.awsEuWest3)), 307, euWest3.blobUrl(present.digest));
+  assertRedirect(await get(`/v2/pause/manifests/sha256%3a${hex}`), 307, `${DALLAS}/v2/${PATH}/pause/manifests/${present.digest}`);
+  assertRedirect(await get('/v2/pause/manifests/v1%2E30%2E0'), 307, `${DALLAS}/v2/${PATH}/pause/manifests/v1.30.0`);
+  // (The runtime's URL parser already resolves a `%2e%2e` segment as `..`.)
+  for (const path of ['/v2/pause/manifests/a%2Fb', '/v2/pause/manifests/%2e%2e', '/v2/pause/blobs/sha256%2F%2e%2e']) {
+    const res = await get(path, asClient(PERSONAS.awsEuWest3));
+    assert.ok(res.status >= 400 && res.status < 500, `${path}: ${res.status}`);
+    assert.ok(ociCode(res), `${path}: ${res.body}`);
+  }
+});
+
+// Issue 8, item 10: Cloudflare's Pseudo IPv4 (240.0.0.0/4) with the real
+// address in CF-Connecting-IPv6.
+test('12. a Pseudo IPv4 client is its CF-Connecting-IPv6 address', async () => {
+  const awsEuWest3V6 = '2600:1f01:4810::7';
+  assertRedirect(
+    await get(`/v2/pause/blobs/${present.digest}`, asClient('240.0.0.7', { 'CF-Connecting-IPv6': awsEuWest3V6 })),
+    307,
+    euWest3.blobUrl(present.digest),
+  );
+  // Without the header it is an unknown client; a real IPv4 address wins.
+  assertRedirect(await get(`/v2/pause/blobs/${present.digest}`, asClient('240.0.0.7')), 307, cdn.blobUrl(present.digest));
+  assertRedirect(
+    await get(`/v2/pause/blobs/${present.digest}`, asClient(PERSONAS.awsUsEast2InGlobal, { 'CF-Connecting-IPv6': awsEuWest3V6 })),
+    307,
+    usEast2.blobUrl(present.digest),
+  );
+});
+
+// Issue 8, item 11.
+test('13. Cache-Control: private, no-store on blob redirects, no-store elsewhere, max-age on the legacy 301', async () => {
+  const cases = [
+    [`/v2/pause/blobs/${present.digest}`, asClient(PERSONAS.awsEuWest3), 'private, no-store'],
+    [`/v2/pause/blobs/${present.digest}`, asClient(PERSONAS.gcp), 'private, no-store'],
+    ['/v2/pause/manifests/3.9', {}, 'no-store'],
+    ['/v2/pause/tags/list', {}, 'no-store'],
+    ['/v2/', {}, 'no-store'],
+    ['/v2/Pause/manifests/3.9', {}, 'no-store'],
+    ['/nope', {}, 'no-store'],
+    ['/v2/pause/tags/list', { headers: { Host: 'k8s.gcr.io' } }, 'max-age=86400'],
+  ];
+  for (const [path, opts, want] of cases) {
+    const res = await get(path, opts);
+    assert.equal(res.headers['cache-control'], want, `${path} ${JSON.stringify(opts)}: ${res.status}`);
+  }
 });

@@ -5,6 +5,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { unstable_readConfig } from 'wrangler';
 import { startWorker, ROOT } from '../support/worker.mjs';
@@ -96,3 +97,23 @@ for (const env of [undefined, 'production', 'sandbox']) {
     }
   });
 }
+
+// Issue 8, item 12: the Cache API layer (blob answers, breaker state) is
+// inert on workers.dev, so the shipped environments run on their custom
+// domains only; and wrangler's local secrets file is never committed.
+test('the shipped environments are served on routes, not workers.dev; .dev.vars is git-ignored', () => {
+  for (const env of ['production', 'sandbox']) {
+    const config = unstable_readConfig({ config: path.join(ROOT, 'wrangler.toml'), env });
+    assert.equal(config.workers_dev, false, env);
+    assert.ok(config.routes?.length > 0, `${env}: no routes`);
+    for (const route of config.routes) assert.equal(route.custom_domain, true, `${env}: ${JSON.stringify(route)}`);
+  }
+  const production = unstable_readConfig({ config: path.join(ROOT, 'wrangler.toml'), env: 'production' });
+  assert.deepEqual(
+    production.routes.map((r) => r.pattern).sort(),
+    [production.vars.PRIMARY_HOST, ...production.vars.LEGACY_HOSTS.split(',')].sort(),
+    'production routes: the primary host and the legacy hosts',
+  );
+  // `git check-ignore` exits 0 when the path is ignored.
+  execFileSync('git', ['check-ignore', '-q', '.dev.vars'], { cwd: ROOT });
+});

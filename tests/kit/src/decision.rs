@@ -127,6 +127,7 @@ pub struct Req {
     pub coordinates: Option<Coordinates>,
     /// Upstream regions the health record marks unhealthy.
     pub unhealthy: Vec<String>,
+    pub client_ipv6: Option<String>,
 }
 
 pub fn get(target: &str) -> Req {
@@ -139,6 +140,7 @@ pub fn get(target: &str) -> Req {
         client_ip: None,
         coordinates: None,
         unhealthy: Vec::new(),
+        client_ipv6: None,
     }
 }
 
@@ -149,6 +151,11 @@ impl Req {
     }
     pub fn from(mut self, ip: &str) -> Self {
         self.client_ip = Some(ip.into());
+        self
+    }
+    /// `CF-Connecting-IPv6`.
+    pub fn from_v6(mut self, ip: &str) -> Self {
+        self.client_ipv6 = Some(ip.into());
         self
     }
     pub fn host(mut self, h: &str) -> Self {
@@ -174,6 +181,7 @@ impl Req {
             query: &self.query,
             client_ip: self.client_ip.as_deref(),
             coordinates: self.coordinates,
+            client_ipv6: self.client_ipv6.as_deref(),
         }
     }
     /// The decision with the fixture client tables ([`fixture::client_tables`]).

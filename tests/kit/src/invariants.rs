@@ -7,6 +7,7 @@
 //! - a `Location` exactly on redirects, with no space or control byte, on
 //!   a configured base URL, whose scheme and authority are a configured
 //!   one's: no input moves a redirect to another host;
+//! - one `Cache-Control`, `no-store` on everything but the legacy 301;
 //! - a JSON reply body parses, and an OCI error has an `errors[0].code`;
 //! - at most one existence check, of `<configured copy>/containers/images/…`.
 //!
@@ -71,6 +72,18 @@ pub fn check(request: &RequestInfo<'_>, config: &Config, decision: &Decision, as
     for (name, value) in &reply.headers {
         assert!(header_safe(value), "{request:?}: header {name}: {value:?}");
     }
+    // One Cache-Control; nothing but the legacy 301 may be stored.
+    let cache_control: Vec<&str> = reply
+        .headers
+        .iter()
+        .filter(|(k, _)| *k == "Cache-Control")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    assert_eq!(cache_control.len(), 1, "{request:?}: {cache_control:?}");
+    assert!(
+        status == 301 || cache_control[0].contains("no-store"),
+        "{request:?}: {status} with Cache-Control {cache_control:?}"
+    );
 
     let location = reply
         .headers

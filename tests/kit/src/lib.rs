@@ -6,12 +6,15 @@
 //!   with named client addresses;
 //! - [`decision`]: a fake blob check, an executor, request and config
 //!   builders, archeio's bucket table;
-//! - [`invariants`]: what must hold for every decision, whatever the input.
+//! - [`invariants`]: what must hold for every decision, whatever the input;
+//! - [`sim`]: a simulated runtime (clock, timers, background tasks, copies,
+//!   Cache API) for the blob check's state machine.
 
 pub mod decision;
 pub mod fixture;
 pub mod invariants;
 pub mod rng;
+pub mod sim;
 
 pub use decision::*;
 pub use rng::{inside, last, Rng};

@@ -1,0 +1,300 @@
+//! The blob check as a state machine over an abstract runtime ([`CheckIo`]):
+//! the worker supplies HEAD, the Cache API, timers and `ctx.waitUntil`;
+//! tests supply a simulated clock and scripted copies.
+//!
+//! A check of `<copy>/containers/images/<digest>`:
+//!
+//! 1. the copy's breaker is open in this isolate -> breaker-open, nobody asked;
+//! 2. the isolate remembers the answer -> that answer;
+//! 3. a check of the URL is in flight (and not stale) -> wait for it;
+//! 4. otherwise start one **in the background** (`ctx.waitUntil`) and wait
+//!    for it like any other waiter. The background check reads the Cache
+//!    API entry (then the copy's shared breaker entry), sends the HEAD if
+//!    neither answers, records the outcome in the breaker and the isolate's
+//!    memory, releases the waiters, and only then writes the Cache API.
+//!
+//! Running the check in the background is what makes it survive the
+//! request: when a client disconnects, the runtime cancels the request's
+//! own work (its future is never polled, nor dropped, again) but lets
+//! `waitUntil` work finish. Requests wait on timers of their own, because
+//! the runtime cancels a request as hung when all it awaits is I/O that
+//! belongs to another request.
+
+use super::{
+    breaker_key, existence_key, split_blob_url, BlobCheck, BreakerSettings, Breakers, CheckReport,
+    CheckSource, ColoEntry, ExistenceCache, Failure, Outcome, PendingCheck, PendingChecks,
+    Remembered, Transition,
+};
+use crate::config::Config;
+use core::future::Future;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// How often a waiting request looks at the outcome of the check it waits for.
+pub const WAIT_TICK_MS: u64 = 5;
+/// Beyond the HEAD's own timeout, how long the Cache API steps of a check
+/// may take before its waiters give up (and before it counts as stale).
+pub const WAIT_MARGIN_MS: u64 = 1000;
+
+/// A HEAD's status, or why there was none (timeout, network error).
+pub type HeadAnswer = Result<u16, Failure>;
+
+/// The runtime a [`Checker`] runs on.
+pub trait CheckIo: Clone + 'static {
+    /// Milliseconds since the epoch.
+    fn now_ms(&self) -> u64;
+    fn sleep(&self, ms: u64) -> impl Future<Output = ()>;
+    /// HEAD `url` (redirects not followed), given up after `timeout_ms`.
+    fn head(&self, url: &str, timeout_ms: u64) -> impl Future<Output = HeadAnswer>;
+    /// The Cache API entry under `key`, if any (errors are misses).
+    fn colo_get(&self, key: &str) -> impl Future<Output = Option<ColoEntry>>;
+    /// Stores `entry` under `key` until it expires.
+    fn colo_put(&self, key: &str, entry: ColoEntry) -> impl Future<Output = ()>;
+    fn colo_delete(&self, key: &str) -> impl Future<Output = ()>;
+    /// Runs `task` to completion even if the request that started it is
+    /// cancelled (`ctx.waitUntil`).
+    fn background(&self, task: impl Future<Output = ()> + 'static);
+    /// A line for the operator's log.
+    fn warn(&self, message: &str);
+}
+
+/// The configuration a check needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CheckSettings {
+    pub timeout_ms: u64,
+    pub negative_ttl_seconds: u64,
+    pub breaker: BreakerSettings,
+}
+
+impl CheckSettings {
+    pub fn of(config: &Config) -> Self {
+        let timeout_ms = u64::from(config.blob_check_timeout_ms);
+        CheckSettings {
+            timeout_ms,
+            negative_ttl_seconds: u64::from(config.negative_cache_seconds),
+            breaker: BreakerSettings {
+                failures: config.breaker_failures,
+                open_ms: u64::from(config.breaker_seconds) * 1000,
+                probe_stale_ms: timeout_ms + WAIT_MARGIN_MS,
+            },
+        }
+    }
+
+    /// How long a check may be in flight before its waiters give up and a
+    /// new check of the URL may start.
+    fn wait_limit_ms(&self) -> u64 {
+        self.timeout_ms + WAIT_MARGIN_MS
+    }
+}
+
+/// What an isolate knows about blobs and copies (one per isolate, shared
+/// by its requests).
+#[derive(Debug, Default)]
+pub struct CheckState {
+    pub remembered: ExistenceCache,
+    pub pending: PendingChecks,
+    pub breakers: Breakers,
+}
+
+/// The blob check of one request.
+pub struct Checker<Io> {
+    state: Rc<RefCell<CheckState>>,
+    io: Io,
+    /// The worker's own host: the Cache API keys live there.
+    host: String,
+    settings: CheckSettings,
+}
+
+impl<Io: CheckIo> Checker<Io> {
+    pub fn new(
+        state: Rc<RefCell<CheckState>>,
+        io: Io,
+        host: &str,
+        settings: CheckSettings,
+    ) -> Self {
+        Checker {
+            state,
+            io,
+            host: host.to_string(),
+            settings,
+        }
+    }
+
+    async fn answer(&self, url: &str) -> (Outcome, CheckSource) {
+        let now = self.io.now_ms();
+        let copy = split_blob_url(url).map_or(url, |(copy, _)| copy);
+        let pending = {
+            let mut state = self.state.borrow_mut();
+            if state.breakers.is_open(copy, now, &self.settings.breaker) {
+                return (Outcome::BreakerOpen, CheckSource::Breaker);
+            }
+            match state.remembered.get(url, now) {
+                Some(true) => return (Outcome::Present, CheckSource::Isolate),
+                Some(false) => return (Outcome::Absent, CheckSource::Isolate),
+                None => {}
+            }
+            let limit = self.settings.wait_limit_ms();
+            match state.pending.join(url, now, limit) {
+                Some(pending) => pending,
+                None => {
+                    let probe = state.breakers.begin(copy, now);
+                    let pending = state.pending.start(url, now, limit);
+                    drop(state);
+                    self.io.background(run(
+                        self.state.clone(),
+                        self.io.clone(),
+                        self.settings,
+                        self.host.clone(),
+                        url.to_string(),
+                        pending.clone(),
+                        probe,
+                    ));
+                    pending
+                }
+            }
+        };
+        wait(&self.io, &pending, self.settings.wait_limit_ms()).await
+    }
+}
+
+impl<Io: CheckIo> BlobCheck for Checker<Io> {
+    async fn check(&self, url: &str) -> CheckReport {
+        let started = self.io.now_ms();
+        let (outcome, source) = self.answer(url).await;
+        let elapsed = self.io.now_ms().saturating_sub(started);
+        CheckReport {
+            outcome,
+            source,
+            ms: u32::try_from(elapsed).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+/// Waits, on this request's own timers, for a check in flight.
+async fn wait<Io: CheckIo>(
+    io: &Io,
+    pending: &PendingCheck,
+    limit_ms: u64,
+) -> (Outcome, CheckSource) {
+    let deadline = pending.started_ms.saturating_add(limit_ms);
+    loop {
+        if let Some(result) = pending.result() {
+            return result;
+        }
+        let now = io.now_ms();
+        if now >= deadline {
+            return (Outcome::Failed(Failure::Timeout), CheckSource::Head);
+        }
+        io.sleep(WAIT_TICK_MS.min(deadline - now)).await;
+    }
+}
+
+/// The check itself, in the background: Cache API, then HEAD; records the
+/// outcome, releases the waiters, then writes the Cache API.
+async fn run<Io: CheckIo>(
+    state: Rc<RefCell<CheckState>>,
+    io: Io,
+    settings: CheckSettings,
+    host: String,
+    url: String,
+    pending: Rc<PendingCheck>,
+    probe: bool,
+) {
+    let (copy, digest) = split_blob_url(&url).unwrap_or((&url, ""));
+    let finish = |outcome: Outcome, source: CheckSource| {
+        state
+            .borrow_mut()
+            .pending
+            .finish(&url, &pending, outcome, source);
+    };
+
+    // The colo's answer, kept here only as long as it lives there.
+    let key = existence_key(&host, copy, digest);
+    if let Some(entry) = io.colo_get(&key).await {
+        let outcome = match entry.what {
+            Remembered::Present => Some(Outcome::Present),
+            Remembered::Absent => Some(Outcome::Absent),
+            Remembered::BreakerOpen => None,
+        };
+        let now = io.now_ms();
+        if let Some(outcome) = outcome.filter(|_| entry.expires_ms > now) {
+            let mut s = state.borrow_mut();
+            s.remembered
+                .insert(&url, outcome == Outcome::Present, entry.expires_ms, now);
+            if probe {
+                s.breakers.release_probe(copy, now);
+            }
+            drop(s);
+            finish(outcome, CheckSource::Colo);
+            return;
+        }
+    }
+
+    // Another isolate of the colo may have given up on this copy.
+    let breaker = breaker_key(&host, copy);
+    if let Some(entry) = io.colo_get(&breaker).await {
+        let now = io.now_ms();
+        if entry.what == Remembered::BreakerOpen && entry.expires_ms > now {
+            state
+                .borrow_mut()
+                .breakers
+                .adopt_open(copy, entry.expires_ms);
+            finish(Outcome::BreakerOpen, CheckSource::Breaker);
+            return;
+        }
+    }
+
+    let outcome = match io.head(&url, settings.timeout_ms).await {
+        Ok(status) => Outcome::of_status(status),
+        Err(failure) => Outcome::Failed(failure),
+    };
+    let now = io.now_ms();
+    let ttl_ms = outcome.ttl_seconds(settings.negative_ttl_seconds) * 1000;
+    let transition = {
+        let mut s = state.borrow_mut();
+        if ttl_ms > 0 {
+            s.remembered
+                .insert(&url, outcome == Outcome::Present, now + ttl_ms, now);
+        }
+        s.breakers
+            .record(copy, outcome.is_answer(), now, &settings.breaker)
+    };
+    finish(outcome, CheckSource::Head);
+
+    // Waiters are released; what follows is off every response's path.
+    if let Outcome::Failed(failure) = outcome {
+        io.warn(&format!("blob check of {url} failed ({failure})"));
+    }
+    if ttl_ms > 0 {
+        let what = if outcome == Outcome::Present {
+            Remembered::Present
+        } else {
+            Remembered::Absent
+        };
+        let entry = ColoEntry {
+            what,
+            expires_ms: now + ttl_ms,
+        };
+        io.colo_put(&key, entry).await;
+    }
+    match transition {
+        Transition::Opened { until_ms } => {
+            io.warn(&format!(
+                "blob check breaker for {copy} open for {} s: checks skipped, blobs go upstream",
+                settings.breaker.open_ms / 1000
+            ));
+            let entry = ColoEntry {
+                what: Remembered::BreakerOpen,
+                expires_ms: until_ms,
+            };
+            io.colo_put(&breaker, entry).await;
+        }
+        Transition::Closed => {
+            io.warn(&format!(
+                "blob check breaker for {copy} closed: the copy answers again"
+            ));
+            io.colo_delete(&breaker).await;
+        }
+        Transition::None => {}
+    }
+}
