@@ -113,7 +113,8 @@ const cache :Workerd.Worker = (
   const child = spawnGroup(WORKERD, ['serve', configFile, '--experimental'], { logFile, cwd: tmp.dir });
   const url = `http://127.0.0.1:${port}`;
   try {
-    await waitForHttp(`${url}/v2/`, { timeoutMs: readyTimeoutMs, child, accept: (s) => s < 600 });
+    // /_status: not a pull, so the probe adds no pull record or data point.
+    await waitForHttp(`${url}/_status`, { timeoutMs: readyTimeoutMs, child, accept: (s) => s < 600 });
   } catch (err) {
     await stopGroup(child);
     await sink.stop();
