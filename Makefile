@@ -23,7 +23,7 @@ export CLOUDFLARE_CF_FETCH_ENABLED := false
 WORKER_BUILD_VERSION := 0.8.7
 # wasm-bindgen-cli must equal the wasm-bindgen pinned in Cargo.toml.
 WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = .*"=\([0-9.]*\)".*/\1/p' Cargo.toml)
-DEBIAN_PACKAGES := curl gzip skopeo podman containerd docker-registry
+DEBIAN_PACKAGES := curl gzip skopeo podman containerd docker-registry wrk
 
 DEV_PORT ?= 8787
 FUZZ_SECONDS ?= 60
@@ -34,7 +34,8 @@ help:
 	@echo "                  GET /__scheduled runs the upstream health probe)"
 	@echo "make test         everything: lint, native tests, worker tests in workerd, end-to-end pulls, deploy dry run"
 	@echo "make build        worker-build --release into build/"
-	@echo "make bench        lookup/decision medians, wasm size and throughput through wrangler dev"
+	@echo "make bench        lookup/decision medians, wasm size, then bench-workerd"
+	@echo "make bench-workerd CPU per request, throughput and start-up under bare workerd, against a JS and a Rust floor"
 	@echo "make load         20,000 mixed requests at concurrency 64 through wrangler dev"
 	@echo "make fuzz         cargo-fuzz the decision core for FUZZ_SECONDS (default 60)"
 	@echo "make ranges       download the providers' ranges and rewrite ranges/cloud-ranges.txt (FROM=dir reads local files)"
@@ -70,13 +71,15 @@ debian-tools:
 .PHONY: build dev deploy-check
 # The same feature set worker-build enables for its wasm-opt pass.
 WASM_FEATURES := $(addprefix --enable-,mutable-globals sign-ext nontrapping-float-to-int bulk-memory multivalue reference-types exception-handling)
+# Exported: bench-workerd strips its hello-world floor the same way.
+export WASM_STRIP_FLAGS := --strip-debug --strip-producers $(WASM_FEATURES)
 
 build: setup
 	worker-build --release
 	@# worker-build keeps the wasm names section (~190 KB of symbol names, for
 	@# symbolised stack traces). Panic messages keep their text without it, and
 	@# the upload is a third smaller, so drop it.
-	wasm-opt build/index_bg.wasm -o build/index_bg.wasm --strip-debug --strip-producers $(WASM_FEATURES)
+	wasm-opt build/index_bg.wasm -o build/index_bg.wasm $(WASM_STRIP_FLAGS)
 
 dev: setup
 	wrangler dev --ip 127.0.0.1 --port $(DEV_PORT) --test-scheduled
@@ -107,14 +110,19 @@ test-e2e: build debian-tools
 
 # ---- measurements ---------------------------------------------------------
 
-.PHONY: bench load fuzz
+.PHONY: bench bench-workerd load fuzz
 bench: build debian-tools
 	cargo bench --bench lookup
 	cargo bench --bench decision
 	cargo build --release --target wasm32-unknown-unknown --example wasm_lookup_bench --no-default-features
 	node benches/wasm/lookup.mjs
 	@echo "wasm_gzip_bytes $$(gzip -9 -c build/index_bg.wasm | wc -c)"
-	node benches/http.mjs
+	@$(MAKE) --no-print-directory bench-workerd
+
+# The worker under bare workerd (benches/workerd/run.mjs): CPU per request,
+# throughput of the make load mix, wasm start-up, each against floors.
+bench-workerd: build debian-tools
+	node benches/workerd/run.mjs
 
 load: build debian-tools
 	node tests/load/run.mjs

@@ -1,0 +1,50 @@
+// Bundles a worker the way it ships: `wrangler deploy --dry-run --outdir`,
+// from a temp wrangler.toml without a [build] step (the build is `make
+// build`'s job, like tests/support/worker.mjs), and lists the modules the
+// bundle consists of. Also reads the settings of the repository's
+// wrangler.toml (default environment) that the runtime config needs.
+
+import { readdir, writeFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { experimental_readRawConfig as readRawConfig } from 'wrangler';
+import { runChecked } from '../../tests/support/processes.mjs';
+import { ROOT } from '../../tests/support/worker.mjs';
+
+const WRANGLER = path.join(ROOT, 'node_modules/.bin/wrangler');
+
+/** compatibility date/flags and [vars] of the repository's default environment. */
+export function repoWorkerSettings() {
+  const { rawConfig } = readRawConfig({ config: path.join(ROOT, 'wrangler.toml') });
+  return {
+    compatibilityDate: rawConfig.compatibility_date,
+    compatibilityFlags: rawConfig.compatibility_flags ?? [],
+    vars: rawConfig.vars ?? {},
+  };
+}
+
+/**
+ * @param {object} opts
+ * @param {string} opts.entry  the worker's main module
+ * @param {string} opts.dir    work directory; the bundle lands in it
+ * @param {string} opts.compatibilityDate
+ * @returns {Promise<{name: string, type: 'esModule'|'wasm'}[]>} entry module first
+ */
+export async function bundle({ entry, dir, compatibilityDate }) {
+  await mkdir(dir, { recursive: true });
+  const config = path.join(dir, 'wrangler.toml');
+  await writeFile(config, `name = "bench"\nmain = ${JSON.stringify(entry)}\ncompatibility_date = "${compatibilityDate}"\n`);
+  await runChecked(WRANGLER, ['deploy', '--dry-run', '--config', config, '--outdir', dir], {
+    cwd: dir,
+    timeoutMs: 120_000,
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
+  });
+  const files = (await readdir(dir)).sort();
+  const modules = [];
+  for (const name of files) {
+    if (name === path.basename(entry)) modules.unshift({ name, type: 'esModule' });
+    else if (name.endsWith('.wasm')) modules.push({ name, type: 'wasm' });
+    else if (name.endsWith('.js') || name.endsWith('.mjs')) modules.push({ name, type: 'esModule' });
+  }
+  if (modules[0]?.name !== path.basename(entry)) throw new Error(`no ${path.basename(entry)} in the bundle at ${dir}`);
+  return modules;
+}
