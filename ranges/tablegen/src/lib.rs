@@ -15,6 +15,7 @@ pub mod emit;
 pub mod entry;
 pub mod layout;
 pub mod snapshot;
+pub mod strides;
 
 #[cfg(feature = "providers")]
 pub mod manifest;

@@ -6,11 +6,13 @@
 //!   with named client addresses;
 //! - [`decision`]: a fake blob check, an executor, request and config
 //!   builders, archeio's bucket table;
-//! - [`invariants`]: what must hold for every decision, whatever the input.
+//! - [`invariants`]: what must hold for every decision, whatever the input;
+//! - [`lookup_mix`]: the lookup benchmarks' prefixes and seeded address mix.
 
 pub mod decision;
 pub mod fixture;
 pub mod invariants;
+pub mod lookup_mix;
 pub mod rng;
 
 pub use decision::*;
