@@ -2,7 +2,7 @@
 //! reads (see the layout description in its `trie` module).
 
 use crate::entry::Prefix;
-use crate::strides::{level_cost, slot_of, Planner};
+use crate::strides::{slot_of, Planner, LEVEL_COST};
 use range_trie::trie::{node_words, Word, NO_MATCH, ROOT_STRIDE};
 use range_trie::Trie;
 use std::ops::Range;
@@ -39,7 +39,7 @@ struct Node {
 /// Compiles `(prefix, location number)` pairs for keys of `width` bits
 /// (32 or 128). Identical prefixes must already be resolved to one location.
 pub fn compile(width: u32, prefixes: &[(Prefix, u16)]) -> Result<CompiledTrie, String> {
-    compile_with_level_cost(width, prefixes, level_cost(width))
+    compile_with_level_cost(width, prefixes, LEVEL_COST)
 }
 
 /// [`compile`] with another trade-off between bytes and steps (see

@@ -7,7 +7,7 @@
 //! but adds steps. The planner minimises, over the whole trie,
 //!
 //! ```text
-//! bytes + LEVEL_COST(width) * (steps summed over the published prefixes)
+//! bytes + LEVEL_COST * (steps summed over the published prefixes)
 //! ```
 //!
 //! exactly, by dynamic programming over (start bit, prefixes below): each
@@ -27,16 +27,11 @@ pub const MAX_CHILD_STRIDE: u32 = 16;
 
 /// Bytes worth one step for one published prefix: how much table the
 /// planner may spend to save a step. Measured on the committed data
-/// (benches/lookup_peers.rs): doubling either value buys a few percent
-/// fewer steps for 20-70 % more bytes; these keep both tries together
-/// under 500 KB, with room for the data to grow within the 600 KB budget.
-pub fn level_cost(width: u32) -> u64 {
-    if width == 32 {
-        32
-    } else {
-        96
-    }
-}
+/// against prefix-trie (benches/lookup_peers.rs): below 64 both families
+/// get slower (more steps); above it IPv6 gains a few percent fewer steps
+/// for 50-80 % more bytes and, with more cache misses, is no faster. At
+/// 64 both tries together take about 520 KB of the 600 KB budget.
+pub const LEVEL_COST: u64 = 64;
 
 /// The best cost of a node for each stride (index = stride; `u64::MAX`
 /// for strides the node cannot have).
@@ -52,7 +47,7 @@ pub struct Planner<'a> {
 }
 
 impl<'a> Planner<'a> {
-    /// `level_cost`: see [`level_cost`] (the build uses its value).
+    /// `level_cost`: see [`LEVEL_COST`] (the build uses its value).
     pub fn new(width: u32, prefixes: &'a [(Prefix, u16)], level_cost: u64) -> Self {
         Planner {
             width,
