@@ -113,6 +113,7 @@ test-e2e: build debian-tools
 .PHONY: bench bench-workerd load fuzz
 bench: build debian-tools
 	cargo bench --bench lookup
+	cargo bench --bench lookup_peers
 	cargo bench --bench decision
 	cargo build --release --target wasm32-unknown-unknown --example wasm_lookup_bench --no-default-features
 	node benches/wasm/lookup.mjs

@@ -6,74 +6,26 @@
 //! to target/bench/ for the wasm32 harness (benches/wasm/lookup.mjs) so both
 //! measure the same.
 
-use range_tablegen::build_script::snapshot_path;
-use range_tablegen::layout::Layout;
-use range_tablegen::{Prefix, Snapshot};
 use registry_edge::ranges::{self, TABLES};
-use registry_edge_testkit::{inside, Rng};
-use std::hint::black_box;
+use registry_edge_testkit::lookup_mix::{lookup_mix, median, pass_ns, real_data};
 use std::io::Write;
-use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-const PER_FAMILY: usize = 200_000;
 const ROUNDS: usize = 31;
-
-/// Seeded, so the mix is identical on every run and machine: even indexes
-/// uniform over the family, odd ones inside a random published prefix.
-fn address_mix(width: u32, prefixes: &[(Prefix, u16)], rng: &mut Rng) -> Vec<u128> {
-    let family_mask = if width == 32 {
-        u128::from(u32::MAX)
-    } else {
-        u128::MAX
-    };
-    (0..PER_FAMILY)
-        .map(|i| {
-            if i % 2 == 0 {
-                rng.next_u128() & family_mask
-            } else {
-                let (p, _) = prefixes[rng.below(prefixes.len())];
-                inside(rng, p.addr, p.len, width)
-            }
-        })
-        .collect()
-}
 
 /// Median nanoseconds per call of `lookup` over `inputs`.
 fn median_ns<T: Copy>(inputs: &[T], lookup: impl Fn(T) -> bool) -> f64 {
-    let mut samples: Vec<f64> = (0..ROUNDS)
-        .map(|_| {
-            let start = Instant::now();
-            let mut hits = 0usize;
-            for &input in inputs {
-                hits += usize::from(lookup(black_box(input)));
-            }
-            black_box(hits);
-            start.elapsed().as_nanos() as f64 / inputs.len() as f64
-        })
-        .collect();
-    samples.sort_by(f64::total_cmp);
-    samples[samples.len() / 2]
+    let mut samples: Vec<f64> = (0..ROUNDS).map(|_| pass_ns(inputs, &lookup)).collect();
+    median(&mut samples)
 }
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     // The prefixes the tables were compiled from (the committed snapshot).
-    let path = snapshot_path(root, option_env!("RANGES_SNAPSHOT"));
-    let text = std::fs::read_to_string(&path).expect("the range snapshot");
-    let snapshot = Snapshot::parse(&path.display().to_string(), &text).expect("valid");
-    let resolved = Layout::of(&snapshot.entries).expect("valid");
-    let mut rng = Rng(0x00c0_ffee);
-    let v4: Vec<Ipv4Addr> = address_mix(32, &resolved.v4, &mut rng)
-        .into_iter()
-        .map(|a| Ipv4Addr::from(a as u32))
-        .collect();
-    let v6: Vec<Ipv6Addr> = address_mix(128, &resolved.v6, &mut rng)
-        .into_iter()
-        .map(Ipv6Addr::from)
-        .collect();
+    let (_, resolved) = real_data(root, option_env!("RANGES_SNAPSHOT"));
+    let (v4, v6) = lookup_mix(&resolved);
 
     let out = root.join("target/bench");
     std::fs::create_dir_all(&out).unwrap();

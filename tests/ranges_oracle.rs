@@ -3,11 +3,10 @@
 //! every prefix's first and last address, the addresses just outside each,
 //! and a million seeded pseudo-random addresses.
 
-use range_tablegen::build_script::snapshot_path;
 use range_tablegen::layout::Layout as Resolved;
 use range_tablegen::{Prefix, Snapshot};
 use registry_edge::ranges::{self, TABLES};
-use registry_edge_testkit::{inside, last, Rng};
+use registry_edge_testkit::{inside, last, lookup_mix, Rng};
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::Path;
@@ -15,14 +14,10 @@ use std::path::Path;
 /// The snapshot build.rs compiled (the committed one, or $RANGES_SNAPSHOT
 /// as it was when the tests were built), read again, and its layout.
 fn real_data() -> (Snapshot, Resolved) {
-    let path = snapshot_path(
+    lookup_mix::real_data(
         Path::new(env!("CARGO_MANIFEST_DIR")),
         option_env!("RANGES_SNAPSHOT"),
-    );
-    let text = std::fs::read_to_string(&path).expect("the range snapshot");
-    let snapshot = Snapshot::parse(&path.display().to_string(), &text).expect("a valid snapshot");
-    let layout = Resolved::of(&snapshot.entries).expect("a valid layout");
-    (snapshot, layout)
+    )
 }
 
 /// Obviously correct longest-prefix match: for each length from longest to

@@ -43,9 +43,9 @@ pub fn tables_source(
         array(
             &mut s,
             &format!("{name}_WORDS"),
-            "[u32; 3]",
+            "[u64; 3]",
             &trie.words,
-            |w| format!("[{:#x}, {:#x}, {}]", w[0], w[1], w[2]),
+            |w| format!("[{:#x}, {:#x}, {:#x}]", w[0], w[1], w[2]),
         );
         array(
             &mut s,

@@ -3,7 +3,6 @@
 
 use crate::entry::{Entry, Prefix};
 use ipnet::IpNet;
-use range_trie::trie::CHILD;
 use range_trie::Cloud;
 use std::collections::BTreeMap;
 
@@ -26,7 +25,7 @@ impl Layout {
             .iter()
             .map(|e| ((e.cloud, e.region.as_str()), 0))
             .collect();
-        if numbers.len() >= usize::from(CHILD) {
+        if numbers.len() >= usize::from(u16::MAX) {
             return Err(format!(
                 "{} locations do not fit the trie's entries",
                 numbers.len()

@@ -17,6 +17,7 @@ pub mod entry;
 pub mod layout;
 pub mod regions;
 pub mod snapshot;
+pub mod strides;
 
 #[cfg(feature = "providers")]
 pub mod manifest;

@@ -1,83 +1,118 @@
-//! Longest-prefix lookup over a bitmap-compressed multibit trie.
+//! Longest-prefix lookup over a multibit trie with bitmap-compressed nodes.
 //!
 //! Layout (written by the compiler in range-tablegen, `compile.rs`):
-//! - The root node has a stride of 16 bits, every other node a stride of 8.
-//!   IPv4 is therefore a 16-8-8 trie (at most three steps); IPv6 walks 16
-//!   bits and then a byte per step, and real prefixes (/32../64) end within
-//!   a handful of steps.
-//! - A node of stride `s` is a row of `2^s` slots. Consecutive slots holding
-//!   the same answer form a run; the node stores only a bitmap with a 1 at
-//!   each run start (64 slots per word) and one entry per run. Each word
-//!   also holds its rank: the number of runs that start before it across
-//!   the whole table, so the entry of slot `i` in word `w` is
-//!   `entries[rank(w) + popcount(bits(w) & mask_up_to(i)) - 1]` (the
-//!   Poptrie "leafvec" idea). This keeps the 2^16-slot root at ~12 KB and a
-//!   child at 48 bytes plus its runs, instead of 128 KB and 512 bytes.
-//! - A word is `[bits low 32, bits high 32, rank]`: the rank sits in the
-//!   same cache line as its bitmap, and the array has no long zero runs,
-//!   which the wasm data section would otherwise split into many segments
-//!   that compress badly.
-//! - An entry is either a location number (0 = no match, n = the n-th
-//!   location of the table) or, with [`CHILD`] set, the index of a child
-//!   node. Children are stored after the root, [`CHILD_WORDS`] words each.
+//! - The root node has a stride of 16 bits. Every other node has the
+//!   stride (1 to 16 bits) that the compiler's planner (range-tablegen
+//!   `strides.rs`) chose for its group of siblings: wide where many
+//!   prefixes share the steps, narrow in sparse chains and where the
+//!   prefixes end. No node crosses bit 64 of an IPv6 key. A node of stride
+//!   `s` is a row of `2^s` slots; each slot holds a child node or a leaf (a
+//!   location number: 0 = no match, n = the n-th location of the table),
+//!   and every slot carries the full answer (shorter prefixes painted in).
+//! - The row is stored as `max(1, 2^s / 64)` [`Word`]s of 64 slots:
+//!   `[children, leaves, meta]`. `children` has a 1 for each slot that
+//!   holds a child. Consecutive leaf slots holding the same answer form a
+//!   run and `leaves` has a 1 at each run start, so only one entry per run
+//!   is stored (the 2^16-slot root is 24 KB, not 128 KB).
+//! - `meta` holds the word's two bases (the Poptrie idea, Asai and Ohara,
+//!   SIGCOMM 2015) and how its children read the key (see [`meta`]): the
+//!   index in `entries` of its first run, and the index in `words` of its
+//!   first child. A word's children are stored one after the other in slot
+//!   order and share a stride, so the `k`-th starts at
+//!   `base + k * max(1, 2^stride / 64)`, and their slot is
+//!   `(half << shift_left) >> shift_right` of one 64-bit half of the key,
+//!   with both shifts stored ready to use.
 //!
-//! Why this shape: two dependent loads per step, no pointers, no allocation
-//! and no initialisation at run time (the tables are plain static arrays),
-//! and the whole thing fits comfortably under the 600 KB budget.
+//! So a step is one dependent load (the word): the slot's bit in `children`
+//! says whether to descend, and the popcount of the bits up to the slot
+//! gives either the child's position or the run's entry, which is loaded
+//! once, at the end. The previous layout (16 bits, then 8 per step, with
+//! the child pointers in the entries) took two dependent loads per step,
+//! and 4 to 7 steps for the /40../64 IPv6 prefixes that dominate the data
+//! (5.8 on average over addresses inside published IPv6 prefixes); this
+//! one takes 3 to 5 (4.4), and 2.3 for IPv4. No pointers, no allocation
+//! and no initialisation at run time (the tables are plain static arrays).
 
 /// Bits consumed by the root node.
 pub const ROOT_STRIDE: u32 = 16;
-/// Bits consumed by every node below the root.
-pub const CHILD_STRIDE: u32 = 8;
-/// Bitmap words of the root node.
-pub const ROOT_WORDS: usize = (1 << ROOT_STRIDE) / 64;
-/// Bitmap words of a child node.
-pub const CHILD_WORDS: usize = (1 << CHILD_STRIDE) / 64;
-/// Entry flag: the low 15 bits are a child node index, not a location.
-pub const CHILD: u16 = 0x8000;
 /// Entry value meaning "no published prefix covers this address".
 pub const NO_MATCH: u16 = 0;
+
+/// `[children, leaves, meta]` for 64 slots (see the module documentation).
+pub type Word = [u64; 3];
+
+/// The fields of a word's `meta`: `(shift, bits)`.
+pub mod meta {
+    /// Index in `entries` of the word's first leaf run.
+    pub const LEAF_BASE: (u32, u32) = (0, 20);
+    /// Index in `words` of the word's first child, minus the words of
+    /// one child (so that the k-th child, counting from 1, starts at
+    /// `base + k * words`).
+    pub const CHILD_BASE: (u32, u32) = (20, 20);
+    /// The children's first bit within their 64-bit half of the key.
+    pub const CHILD_SHIFT_LEFT: (u32, u32) = (40, 6);
+    /// 64 minus the children's stride.
+    pub const CHILD_SHIFT_RIGHT: (u32, u32) = (46, 6);
+    /// log2 of the children's words (stride - 6, at least 0).
+    pub const CHILD_WORDS_LOG2: (u32, u32) = (52, 4);
+    /// Which 64-bit half of the key the children read (1: the low one).
+    pub const CHILD_HALF: (u32, u32) = (56, 1);
+
+    /// The largest value `field` can hold.
+    pub const fn max(field: (u32, u32)) -> u64 {
+        (1 << field.1) - 1
+    }
+
+    /// `field` of `meta`.
+    #[inline(always)]
+    pub const fn get(meta: u64, field: (u32, u32)) -> u64 {
+        (meta >> field.0) & max(field)
+    }
+
+    /// `value` placed in `field` (the caller checks it fits).
+    pub const fn put(field: (u32, u32), value: u64) -> u64 {
+        value << field.0
+    }
+}
+
+/// Words of a node of `stride` bits.
+pub const fn node_words(stride: u32) -> usize {
+    if stride <= 6 {
+        1
+    } else {
+        1 << (stride - 6)
+    }
+}
 
 /// A borrowed view of one compiled trie (one address family).
 #[derive(Clone, Copy, Debug)]
 pub struct Trie<'a> {
-    /// `[bits low, bits high, rank]` per bitmap word.
     pub words: &'a [Word],
+    /// The location number of each leaf run.
     pub entries: &'a [u16],
 }
-
-/// One bitmap word and its rank (see the module documentation).
-pub type Word = [u32; 3];
 
 /// An address as a fixed-width big-endian bit string.
 pub trait Key: Copy {
     /// Width of the key in bits.
     const BITS: u32;
-    /// The `stride` bits that start `start` bits from the most significant end.
-    fn slot(self, start: u32, stride: u32) -> usize;
+    /// The key left-aligned in two 64-bit halves, most significant first.
+    fn halves(self) -> [u64; 2];
 }
 
 impl Key for u32 {
     const BITS: u32 = 32;
     #[inline(always)]
-    fn slot(self, start: u32, stride: u32) -> usize {
-        ((self << start) >> (32 - stride)) as usize
+    fn halves(self) -> [u64; 2] {
+        [u64::from(self) << 32, 0]
     }
 }
 
 impl Key for u128 {
     const BITS: u32 = 128;
     #[inline(always)]
-    fn slot(self, start: u32, stride: u32) -> usize {
-        // Work on the 64-bit half that holds the slot: u128 shifts are
-        // several instructions on wasm32. Strides divide 64, so a slot
-        // never straddles the halves.
-        let half = if start < 64 {
-            (self >> 64) as u64
-        } else {
-            self as u64
-        };
-        ((half << (start % 64)) >> (64 - stride)) as usize
+    fn halves(self) -> [u64; 2] {
+        [(self >> 64) as u64, self as u64]
     }
 }
 
@@ -86,22 +121,35 @@ impl Trie<'_> {
     /// ([`NO_MATCH`] if none).
     #[inline]
     pub fn lookup<K: Key>(&self, key: K) -> u16 {
-        let mut word_base = 0usize;
-        let mut start = 0u32;
-        let mut stride = ROOT_STRIDE;
+        // 64-bit halves: u128 shifts are several instructions on wasm32,
+        // and no node straddles the halves.
+        let halves = key.halves();
+        let mut slot = (halves[0] >> (64 - ROOT_STRIDE)) as usize;
+        let mut base = 0usize;
         loop {
-            let slot = key.slot(start, stride);
-            let [low, high, rank] = self.words[word_base + slot / 64];
-            let bits = u64::from(high) << 32 | u64::from(low);
-            let upto = bits & (u64::MAX >> (63 - slot % 64));
-            let run = rank as usize + upto.count_ones() as usize - 1;
-            let entry = self.entries[run];
-            if entry & CHILD == 0 {
-                return entry;
+            let [children, leaves, meta] = self.words[base + slot / 64];
+            let bit = slot % 64;
+            let upto = u64::MAX >> (63 - bit);
+            if children & (1 << bit) == 0 {
+                let run = meta::get(meta, meta::LEAF_BASE) as usize
+                    + (leaves & upto).count_ones() as usize
+                    - 1;
+                return self.entries[run];
             }
-            word_base = ROOT_WORDS + usize::from(entry & !CHILD) * CHILD_WORDS;
-            start += stride;
-            stride = CHILD_STRIDE;
+            // The child is the word's k-th (from 1); all its children
+            // have the stride and position in the key that `meta` records.
+            let k = (children & upto).count_ones() as usize;
+            // Not `halves[i]`: indexing spills the halves to memory, and
+            // the reload would sit on the critical path of every step.
+            let half = if meta::get(meta, meta::CHILD_HALF) == 0 {
+                halves[0]
+            } else {
+                halves[1]
+            };
+            slot = ((half << meta::get(meta, meta::CHILD_SHIFT_LEFT))
+                >> meta::get(meta, meta::CHILD_SHIFT_RIGHT)) as usize;
+            base = meta::get(meta, meta::CHILD_BASE) as usize
+                + (k << meta::get(meta, meta::CHILD_WORDS_LOG2));
         }
     }
 

@@ -7,12 +7,14 @@
 //! - [`decision`]: a fake blob check, an executor, request and config
 //!   builders, archeio's bucket table;
 //! - [`invariants`]: what must hold for every decision, whatever the input;
+//! - [`lookup_mix`]: the lookup benchmarks' prefixes and seeded address mix;
 //! - [`sim`]: a simulated runtime (clock, timers, background tasks, copies,
 //!   Cache API) for the blob check's state machine.
 
 pub mod decision;
 pub mod fixture;
 pub mod invariants;
+pub mod lookup_mix;
 pub mod rng;
 pub mod sim;
 
