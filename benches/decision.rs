@@ -10,7 +10,7 @@
 //! request).
 
 use registry_edge::answer::{answer, Context};
-use registry_edge::blob_check::{CheckReport, CheckSource, Outcome};
+use registry_edge::blob_check::{CheckReport, CheckSource, CheckTarget, Outcome};
 use registry_edge::config::Config;
 use registry_edge::decision::{decide, BlobCheck};
 use registry_edge::ranges::TABLES;
@@ -27,7 +27,7 @@ const ROUNDS: usize = 31;
 struct Present;
 
 impl BlobCheck for Present {
-    async fn check(&self, _url: &str) -> CheckReport {
+    async fn check(&self, _target: CheckTarget<'_>) -> CheckReport {
         CheckReport {
             outcome: Outcome::Present,
             source: CheckSource::Isolate,

@@ -6,7 +6,7 @@
 //! the range tables) and never an output: no field holds it.
 
 use crate::answer::Answer;
-use crate::blob_check::{BlobCheck, CheckReport};
+use crate::blob_check::{BlobCheck, CheckReport, CheckTarget};
 use crate::config::UpstreamRegion;
 use crate::decision::{Decision, Target};
 use crate::kind::Asked;
@@ -250,7 +250,9 @@ fn region_of<'r>(location: &str, regions: &'r [UpstreamRegion]) -> Option<&'r st
         .map(|r| r.name.as_str())
 }
 
-/// Wraps a blob check and remembers its last report for the record.
+/// Wraps a blob check and remembers its report for the record: the last
+/// check's source, and the time of all (a blob that misses its mirror may
+/// then be checked in the regional upstream).
 pub struct Recorded<'c, B> {
     inner: &'c B,
     last: Cell<Option<CheckReport>>,
@@ -264,16 +266,21 @@ impl<'c, B: BlobCheck> Recorded<'c, B> {
         }
     }
 
-    /// The last check's report; `None` when no check was made.
+    /// The last check's outcome and source with every check's time
+    /// added up; `None` when no check was made.
     pub fn report(&self) -> Option<CheckReport> {
         self.last.get()
     }
 }
 
 impl<B: BlobCheck> BlobCheck for Recorded<'_, B> {
-    async fn check(&self, url: &str) -> CheckReport {
-        let report = self.inner.check(url).await;
-        self.last.set(Some(report));
+    async fn check(&self, target: CheckTarget<'_>) -> CheckReport {
+        let report = self.inner.check(target).await;
+        let before = self.last.get().map_or(0, |r| r.ms);
+        self.last.set(Some(CheckReport {
+            ms: before.saturating_add(report.ms),
+            ..report
+        }));
         report
     }
 }

@@ -5,7 +5,8 @@
 
 use registry_edge::blob_check::{
     breaker_key, existence_key, BlobCheck, CheckReport, CheckSettings, CheckSource, CheckState,
-    ColoEntry, Failure, Outcome, Remembered, PRESENT_TTL_SECONDS, WAIT_MARGIN_MS,
+    CheckTarget, ColoEntry, Failure, Outcome, Remembered, MANIFEST_ACCEPT, PRESENT_TTL_SECONDS,
+    WAIT_MARGIN_MS,
 };
 use registry_edge_testkit::config;
 use registry_edge_testkit::sim::{join_all, ColoOp, Copy, Sim};
@@ -47,7 +48,7 @@ fn isolate() -> Rc<RefCell<CheckState>> {
 /// One request's check, run to its end.
 fn check(sim: &Sim, state: &Rc<RefCell<CheckState>>, url: &str) -> CheckReport {
     let checker = sim.checker(state, HOST, settings());
-    sim.run(checker.check(url))
+    sim.run(checker.check(CheckTarget::mirror(url)))
 }
 
 /// Issue 8, item 1: the runtime cancels a request whose client went away by
@@ -62,7 +63,7 @@ fn a_request_abandoned_mid_check_strands_nothing() {
     let state = isolate();
 
     let first = sim.checker(&state, HOST, settings());
-    sim.poll_once_and_abandon(first.check(&url));
+    sim.poll_once_and_abandon(first.check(CheckTarget::mirror(&url)));
 
     // The next request for the blob, at once: answered when the HEAD the
     // abandoned request started answers, not after a timeout.
@@ -101,7 +102,7 @@ fn a_check_lost_altogether_expires_after_the_timeout_and_margin() {
 
     sim.lose_background_tasks(true);
     let first = sim.checker(&state, HOST, settings());
-    sim.poll_once_and_abandon(first.check(&url));
+    sim.poll_once_and_abandon(first.check(CheckTarget::mirror(&url)));
     sim.lose_background_tasks(false);
 
     // A request meanwhile waits no longer than the timeout plus the margin.
@@ -129,7 +130,12 @@ fn concurrent_checks_of_one_url_share_one_head() {
     let checkers: Vec<_> = (0..12)
         .map(|_| sim.checker(&state, HOST, settings()))
         .collect();
-    let reports = sim.run(join_all(checkers.iter().map(|c| c.check(&url)).collect()));
+    let reports = sim.run(join_all(
+        checkers
+            .iter()
+            .map(|c| c.check(CheckTarget::mirror(&url)))
+            .collect(),
+    ));
     for r in reports {
         assert_eq!((r.outcome, r.source), (Outcome::Present, CheckSource::Head));
         assert!(u64::from(r.ms) <= 250 + TICK);
@@ -207,7 +213,7 @@ fn a_failing_copy_is_skipped_then_probed_once() {
         checkers
             .iter()
             .zip(&urls)
-            .map(|(c, u)| c.check(u))
+            .map(|(c, u)| c.check(CheckTarget::mirror(u)))
             .collect(),
     ));
     assert_eq!(
@@ -362,7 +368,12 @@ fn cache_writes_are_off_the_response_path_and_keyed_on_the_workers_host() {
     let checkers: Vec<_> = (0..3)
         .map(|_| sim.checker(&state, HOST, settings()))
         .collect();
-    let reports = sim.run(join_all(checkers.iter().map(|c| c.check(&url)).collect()));
+    let reports = sim.run(join_all(
+        checkers
+            .iter()
+            .map(|c| c.check(CheckTarget::mirror(&url)))
+            .collect(),
+    ));
     for r in reports {
         assert_eq!(r.outcome, Outcome::Present);
         assert!(u64::from(r.ms) <= 80 + TICK, "{} ms", r.ms);
@@ -416,4 +427,87 @@ fn a_flood_of_missing_digests_does_not_evict_present_blobs() {
         );
     }
     assert_eq!(sim.heads().len(), heads);
+}
+
+/// Issue 10, section 5: a regional upstream registry is checked through the
+/// same machinery, with its own reading of statuses (`CopyKind::Registry`):
+/// only 404 is absent (cached for NEGATIVE_CACHE_SECONDS), 200 present
+/// (kept long); 401, 403, 410 and the rest are failures: not cached,
+/// counted by the endpoint's breaker. Entries are keyed by the endpoint and
+/// the path under it, on the worker's host.
+#[test]
+fn a_regional_upstream_is_missing_content_only_on_404() {
+    const UPSTREAM: &str = "https://europe-west1.example";
+    let url = format!(
+        "{UPSTREAM}/v2/k8s-artifacts-prod/images/pause/manifests/{}",
+        digest(1)
+    );
+    let target = || CheckTarget::registry(UPSTREAM, &url);
+    let run = |sim: &Sim, state: &Rc<RefCell<CheckState>>| {
+        sim.run(sim.checker(state, HOST, settings()).check(target()))
+    };
+
+    let sim = Sim::at(T0);
+    sim.set_copy(UPSTREAM, Copy::Status(404));
+    let state = isolate();
+    assert_eq!(run(&sim, &state).outcome, Outcome::Absent);
+    sim.settle();
+    let key = existence_key(HOST, UPSTREAM, &url[UPSTREAM.len() + 1..]);
+    assert_eq!(
+        key,
+        format!(
+            "https://{HOST}/.blob-exists/https.europe-west1.example/v2/k8s-artifacts-prod/images/pause/manifests/{}",
+            digest(1)
+        )
+    );
+    assert_eq!(
+        sim.colo_entry(&key),
+        Some(ColoEntry {
+            what: Remembered::Absent,
+            expires_ms: T0 + 60_000
+        })
+    );
+    assert_eq!(
+        (run(&sim, &state).outcome, run(&sim, &state).source),
+        (Outcome::Absent, CheckSource::Isolate)
+    );
+
+    let sim = Sim::at(T0);
+    sim.set_copy(UPSTREAM, Copy::Status(200));
+    let state = isolate();
+    assert_eq!(run(&sim, &state).outcome, Outcome::Present);
+    sim.settle();
+    assert_eq!(
+        sim.colo_entry(&key).map(|e| e.expires_ms),
+        Some(T0 + PRESENT_TTL_SECONDS * 1000)
+    );
+
+    // What a mirror would call absent is a failure from a registry.
+    for status in [401, 403, 410, 302, 429, 503] {
+        let sim = Sim::at(T0);
+        sim.set_copy(UPSTREAM, Copy::Status(status));
+        let state = isolate();
+        for _ in 0..3 {
+            assert_eq!(
+                run(&sim, &state).outcome,
+                Outcome::Failed(Failure::Status(status)),
+                "{status}"
+            );
+            sim.settle();
+        }
+        assert_eq!(sim.colo_entry(&key), None, "{status}: not cached");
+        assert_eq!(run(&sim, &state).outcome, Outcome::BreakerOpen, "{status}");
+        assert!(sim.colo_entry(&breaker_key(HOST, UPSTREAM)).is_some());
+        assert!(sim
+            .warnings()
+            .iter()
+            .any(|w| w.contains("requests stay on this upstream")));
+    }
+    // A registry is asked accepting every manifest type; mirrors plainly.
+    let sim = Sim::at(T0);
+    sim.set_copy(UPSTREAM, Copy::Status(200));
+    sim.set_copy(MIRROR, Copy::Status(200));
+    run(&sim, &isolate());
+    check(&sim, &isolate(), &blob(1));
+    assert_eq!(sim.accepts(), vec![Some(MANIFEST_ACCEPT.to_string()), None]);
 }

@@ -1,7 +1,9 @@
 //! The decision tree, branch by branch, natively (the worker adapter only
 //! converts types; tests/worker/ covers it over HTTP in workerd).
 
-use registry_edge::blob_check::{BlobCheck, CheckReport, CheckSource, Failure, Outcome};
+use registry_edge::blob_check::{
+    BlobCheck, CheckReport, CheckSource, CheckTarget, CopyKind, Failure, Outcome,
+};
 use registry_edge::config::Config;
 use registry_edge::decision::{decide, Decision, Target, REASON_HEADER};
 use registry_edge_testkit::fixture::*;
@@ -722,13 +724,17 @@ fn only_sha256_blobs_are_checked() {
     }
 }
 
-/// A blob check that answers one outcome.
+/// A blob check that answers one outcome for the copies (the regional
+/// upstream has everything).
 struct Answers(Outcome);
 
 impl BlobCheck for Answers {
-    async fn check(&self, _url: &str) -> CheckReport {
+    async fn check(&self, target: CheckTarget<'_>) -> CheckReport {
         CheckReport {
-            outcome: self.0,
+            outcome: match target.kind {
+                CopyKind::Mirror => self.0,
+                CopyKind::Registry => Outcome::Present,
+            },
             source: CheckSource::Head,
             ms: 0,
         }

@@ -21,9 +21,9 @@
 //! belongs to another request.
 
 use super::{
-    breaker_key, existence_key, split_blob_url, BlobCheck, BreakerSettings, Breakers, CheckReport,
-    CheckSource, ColoEntry, ExistenceCache, Failure, Outcome, PendingCheck, PendingChecks,
-    Remembered, Transition,
+    breaker_key, existence_key, BlobCheck, BreakerSettings, Breakers, CheckReport, CheckSource,
+    CheckTarget, ColoEntry, CopyKind, ExistenceCache, Failure, Outcome, PendingCheck,
+    PendingChecks, Remembered, Transition,
 };
 use crate::config::Config;
 use core::future::Future;
@@ -44,8 +44,14 @@ pub trait CheckIo: Clone + 'static {
     /// Milliseconds since the epoch.
     fn now_ms(&self) -> u64;
     fn sleep(&self, ms: u64) -> impl Future<Output = ()>;
-    /// HEAD `url` (redirects not followed), given up after `timeout_ms`.
-    fn head(&self, url: &str, timeout_ms: u64) -> impl Future<Output = HeadAnswer>;
+    /// HEAD `url` (redirects not followed) with this `Accept` header, if
+    /// any, given up after `timeout_ms`.
+    fn head(
+        &self,
+        url: &str,
+        accept: Option<&str>,
+        timeout_ms: u64,
+    ) -> impl Future<Output = HeadAnswer>;
     /// The Cache API entry under `key`, if any (errors are misses).
     fn colo_get(&self, key: &str) -> impl Future<Output = Option<ColoEntry>>;
     /// Stores `entry` under `key` until it expires.
@@ -120,9 +126,9 @@ impl<Io: CheckIo> Checker<Io> {
         }
     }
 
-    async fn answer(&self, url: &str) -> (Outcome, CheckSource) {
+    async fn answer(&self, target: CheckTarget<'_>) -> (Outcome, CheckSource) {
         let now = self.io.now_ms();
-        let copy = split_blob_url(url).map_or(url, |(copy, _)| copy);
+        let (url, copy) = (target.url, target.copy);
         let pending = {
             let mut state = self.state.borrow_mut();
             if state.breakers.is_open(copy, now, &self.settings.breaker) {
@@ -145,7 +151,7 @@ impl<Io: CheckIo> Checker<Io> {
                         self.io.clone(),
                         self.settings,
                         self.host.clone(),
-                        url.to_string(),
+                        Owned::of(target),
                         pending.clone(),
                         probe,
                     ));
@@ -158,9 +164,9 @@ impl<Io: CheckIo> Checker<Io> {
 }
 
 impl<Io: CheckIo> BlobCheck for Checker<Io> {
-    async fn check(&self, url: &str) -> CheckReport {
+    async fn check(&self, target: CheckTarget<'_>) -> CheckReport {
         let started = self.io.now_ms();
-        let (outcome, source) = self.answer(url).await;
+        let (outcome, source) = self.answer(target).await;
         let elapsed = self.io.now_ms().saturating_sub(started);
         CheckReport {
             outcome,
@@ -189,6 +195,25 @@ async fn wait<Io: CheckIo>(
     }
 }
 
+/// A [`CheckTarget`] the background check owns.
+struct Owned {
+    kind: CopyKind,
+    copy: String,
+    url: String,
+    object: String,
+}
+
+impl Owned {
+    fn of(target: CheckTarget<'_>) -> Self {
+        Owned {
+            kind: target.kind,
+            copy: target.copy.to_string(),
+            url: target.url.to_string(),
+            object: target.object().to_string(),
+        }
+    }
+}
+
 /// The check itself, in the background: Cache API, then HEAD; records the
 /// outcome, releases the waiters, then writes the Cache API.
 async fn run<Io: CheckIo>(
@@ -196,20 +221,20 @@ async fn run<Io: CheckIo>(
     io: Io,
     settings: CheckSettings,
     host: String,
-    url: String,
+    target: Owned,
     pending: Rc<PendingCheck>,
     probe: bool,
 ) {
-    let (copy, digest) = split_blob_url(&url).unwrap_or((&url, ""));
+    let (url, copy) = (target.url.as_str(), target.copy.as_str());
     let finish = |outcome: Outcome, source: CheckSource| {
         state
             .borrow_mut()
             .pending
-            .finish(&url, &pending, outcome, source);
+            .finish(url, &pending, outcome, source);
     };
 
     // The colo's answer, kept here only as long as it lives there.
-    let key = existence_key(&host, copy, digest);
+    let key = existence_key(&host, copy, &target.object);
     if let Some(entry) = io.colo_get(&key).await {
         let outcome = match entry.what {
             Remembered::Present => Some(Outcome::Present),
@@ -220,7 +245,7 @@ async fn run<Io: CheckIo>(
         if let Some(outcome) = outcome.filter(|_| entry.expires_ms > now) {
             let mut s = state.borrow_mut();
             s.remembered
-                .insert(&url, outcome == Outcome::Present, entry.expires_ms, now);
+                .insert(url, outcome == Outcome::Present, entry.expires_ms, now);
             if probe {
                 s.breakers.release_probe(copy, now);
             }
@@ -244,8 +269,11 @@ async fn run<Io: CheckIo>(
         }
     }
 
-    let outcome = match io.head(&url, settings.timeout_ms).await {
-        Ok(status) => Outcome::of_status(status),
+    let outcome = match io
+        .head(url, target.kind.accept(), settings.timeout_ms)
+        .await
+    {
+        Ok(status) => target.kind.outcome(status),
         Err(failure) => Outcome::Failed(failure),
     };
     let now = io.now_ms();
@@ -254,7 +282,7 @@ async fn run<Io: CheckIo>(
         let mut s = state.borrow_mut();
         if ttl_ms > 0 {
             s.remembered
-                .insert(&url, outcome == Outcome::Present, now + ttl_ms, now);
+                .insert(url, outcome == Outcome::Present, now + ttl_ms, now);
         }
         s.breakers
             .record(copy, outcome.is_answer(), now, &settings.breaker)
@@ -279,8 +307,12 @@ async fn run<Io: CheckIo>(
     }
     match transition {
         Transition::Opened { until_ms } => {
+            let meanwhile = match target.kind {
+                CopyKind::Mirror => "blobs go upstream",
+                CopyKind::Registry => "requests stay on this upstream",
+            };
             io.warn(&format!(
-                "blob check breaker for {copy} open for {} s: checks skipped, blobs go upstream",
+                "blob check breaker for {copy} open for {} s: checks skipped, {meanwhile}",
                 settings.breaker.open_ms / 1000
             ));
             let entry = ColoEntry {

@@ -4,7 +4,10 @@
 //! entries for the zone the worker runs on; a key on a mirror's hostname is
 //! not the worker's to write):
 //!
-//! - `https://<host>/.blob-exists/<copy id>/<digest>`: a blob's existence;
+//! - `https://<host>/.blob-exists/<copy id>/<digest>`: a blob's existence
+//!   in a mirror;
+//! - `https://<host>/.blob-exists/<endpoint id>/v2/<path>`: content by
+//!   digest in a regional upstream registry;
 //! - `https://<host>/.blob-exists/breaker/<copy id>`: a copy's open breaker.
 //!
 //! Each entry carries its absolute expiry, so an isolate that reads it
@@ -77,9 +80,10 @@ pub fn copy_id(base: &str) -> String {
     id
 }
 
-/// The Cache API key of a blob's existence in a copy.
-pub fn existence_key(host: &str, base: &str, digest: &str) -> String {
-    format!("https://{host}/.blob-exists/{}/{digest}", copy_id(base))
+/// The Cache API key of an object's existence in a copy (`object`: a
+/// mirror blob's digest, or a registry URL's path under its endpoint).
+pub fn existence_key(host: &str, base: &str, object: &str) -> String {
+    format!("https://{host}/.blob-exists/{}/{object}", copy_id(base))
 }
 
 /// The Cache API key of a copy's open breaker.

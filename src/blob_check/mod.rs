@@ -20,10 +20,113 @@ pub use pending::{PendingCheck, PendingChecks};
 use core::fmt;
 use core::future::Future;
 
-/// Answers "is this blob at this URL?" for the decision: [`Checker`] in the
-/// worker, a fake in tests.
+/// Answers "is this object in this copy?" for the decision: [`Checker`]
+/// in the worker, a fake in tests.
 pub trait BlobCheck {
-    fn check(&self, url: &str) -> impl Future<Output = CheckReport>;
+    fn check(&self, target: CheckTarget<'_>) -> impl Future<Output = CheckReport>;
+}
+
+/// The kind of copy a check asks: it decides what the copy's answers mean
+/// ([`CopyKind::outcome`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CopyKind {
+    /// A mirror bucket or the default CDN, in the GCS layout
+    /// (`<base>/containers/images/<digest>`).
+    Mirror,
+    /// A regional upstream registry (Artifact Registry), asked whether it
+    /// holds content by digest before a request moves to the signature
+    /// upstream (README: "Signature upstream fallback").
+    Registry,
+}
+
+impl CopyKind {
+    /// What a HEAD's `status` says about the object.
+    ///
+    /// - Mirrors ([`Outcome::of_status`]): 200 present; 403, 404, 410
+    ///   absent (S3 answers 403 for a missing key to readers that may not
+    ///   list the bucket).
+    /// - Registries: 200 present, 404 absent, anything else a failure.
+    ///   Artifact Registry answers anonymous HEADs of public content with
+    ///   200 when the region has it and 404 when it does not, with or
+    ///   without `Accept` (kubernetes/registry.k8s.io PR #337, "Fall back
+    ///   to the signature upstream for content by digest": a signature
+    ///   manifest and its layer answer 200 in us-central1, 404 in
+    ///   europe-west1). A 401 or 403 is Artifact Registry refusing the
+    ///   anonymous reader (a repository that is not public, a token it
+    ///   wants): it says nothing about the digest, so it keeps the
+    ///   regional upstream, as do redirects, throttles and 5xx.
+    pub fn outcome(self, status: u16) -> Outcome {
+        match (self, status) {
+            (CopyKind::Mirror, status) => Outcome::of_status(status),
+            (CopyKind::Registry, 200) => Outcome::Present,
+            (CopyKind::Registry, 404) => Outcome::Absent,
+            (CopyKind::Registry, other) => Outcome::Failed(Failure::Status(other)),
+        }
+    }
+}
+
+impl CopyKind {
+    /// The `Accept` header of this copy's HEADs. A registry negotiates
+    /// manifests: one that follows the distribution spec answers 404 for
+    /// an OCI manifest it holds when the request does not accept OCI
+    /// media types (the CNCF distribution registry does), so every
+    /// manifest type a client may pull is accepted. Blobs ignore it.
+    pub fn accept(self) -> Option<&'static str> {
+        match self {
+            CopyKind::Mirror => None,
+            CopyKind::Registry => Some(MANIFEST_ACCEPT),
+        }
+    }
+}
+
+/// Every manifest media type a pull may fetch (OCI and Docker, single and
+/// multi-platform), sent when asking a registry.
+pub const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.index.v1+json, \
+application/vnd.oci.image.manifest.v1+json, \
+application/vnd.docker.distribution.manifest.list.v2+json, \
+application/vnd.docker.distribution.manifest.v2+json";
+
+/// One check's question: is `url` in `copy`? The copy's base URL keys its
+/// breaker and its Cache API entries; its kind reads the answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CheckTarget<'a> {
+    pub kind: CopyKind,
+    pub copy: &'a str,
+    pub url: &'a str,
+}
+
+impl<'a> CheckTarget<'a> {
+    /// `<base>/containers/images/<digest>` in a mirror or the CDN.
+    pub fn mirror(url: &'a str) -> Self {
+        CheckTarget {
+            kind: CopyKind::Mirror,
+            copy: split_blob_url(url).map_or(url, |(copy, _)| copy),
+            url,
+        }
+    }
+
+    /// `url` (under `endpoint`) in a regional upstream registry.
+    pub fn registry(endpoint: &'a str, url: &'a str) -> Self {
+        CheckTarget {
+            kind: CopyKind::Registry,
+            copy: endpoint,
+            url,
+        }
+    }
+
+    /// The object's name in its copy, for its Cache API key: a mirror
+    /// blob's digest (keys as before), or a registry URL's path after the
+    /// endpoint (content by digest is per repository there).
+    pub fn object(&self) -> &'a str {
+        match self.kind {
+            CopyKind::Mirror => split_blob_url(self.url).map_or("", |(_, digest)| digest),
+            CopyKind::Registry => self
+                .url
+                .strip_prefix(self.copy)
+                .unwrap_or(self.url)
+                .trim_start_matches('/'),
+        }
+    }
 }
 
 /// Where a check's answer came from (logged with every pull).
@@ -69,7 +172,8 @@ pub const PRESENT_TTL_SECONDS: u64 = 24 * 60 * 60;
 pub enum Outcome {
     /// The copy answered 200.
     Present,
-    /// The copy answered 403, 404 or 410.
+    /// The copy said it lacks the object ([`CopyKind::outcome`]: 403, 404
+    /// or 410 from a mirror, 404 from a registry).
     Absent,
     /// The copy did not answer usefully: not cached, counted by the breaker.
     Failed(Failure),
@@ -130,7 +234,44 @@ impl Outcome {
 
 #[cfg(test)]
 mod tests {
-    use super::{Failure, Outcome};
+    use super::{CheckTarget, CopyKind, Failure, Outcome};
+
+    #[test]
+    fn a_registry_is_missing_content_only_on_404() {
+        assert_eq!(CopyKind::Registry.outcome(200), Outcome::Present);
+        assert_eq!(CopyKind::Registry.outcome(404), Outcome::Absent);
+        for s in [301, 302, 307, 400, 401, 403, 410, 429, 500, 503] {
+            assert_eq!(
+                CopyKind::Registry.outcome(s),
+                Outcome::Failed(Failure::Status(s)),
+                "{s}"
+            );
+        }
+        for s in [200, 403, 404, 410, 401, 503] {
+            assert_eq!(CopyKind::Mirror.outcome(s), Outcome::of_status(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn targets_name_their_copy_and_object() {
+        let d = "sha256:00";
+        let mirror = format!("https://m.example/p/containers/images/{d}");
+        let t = CheckTarget::mirror(&mirror);
+        assert_eq!(
+            (t.kind, t.copy, t.object()),
+            (CopyKind::Mirror, "https://m.example/p", d)
+        );
+        let up = format!("https://up.example/v2/prod/images/pause/manifests/{d}");
+        let t = CheckTarget::registry("https://up.example", &up);
+        assert_eq!(
+            (t.kind, t.copy, t.object()),
+            (
+                CopyKind::Registry,
+                "https://up.example",
+                "v2/prod/images/pause/manifests/sha256:00"
+            )
+        );
+    }
 
     #[test]
     fn only_absence_means_absent() {

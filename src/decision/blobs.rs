@@ -1,9 +1,10 @@
 //! Step 8: where a blob comes from, by the client's cloud and region.
 
 use super::nearest_mirror::mirror_for;
+use super::signature_fallback;
 use super::upstream::UpstreamChoice;
-use super::{redirect, upstream_url, with_query, BlobCheck, Decision, Target};
-use crate::blob_check::Outcome;
+use super::{redirect, BlobCheck, Decision, Target};
+use crate::blob_check::{CheckTarget, Outcome};
 use crate::config::Config;
 use crate::geo::whole_km;
 use crate::ranges::{Cloud, Location, RangeTables};
@@ -29,7 +30,8 @@ pub fn mirror_blob_url(base: &str, digest: &str) -> String {
 }
 
 /// Step 8 for a blob of a client in `location` (if the tables place it);
-/// `upstream` chooses the upstream when the blob goes there.
+/// `upstream` chooses the upstream when the blob goes there, and step 9
+/// ([`signature_fallback`]) may move it on to the signature upstream.
 #[allow(clippy::too_many_arguments)]
 pub async fn decide_blob<'c, B: BlobCheck>(
     req: &RequestInfo<'_>,
@@ -41,27 +43,39 @@ pub async fn decide_blob<'c, B: BlobCheck>(
     api_path: &str,
     digest: &str,
 ) -> Decision {
+    match near_copy(config, tables, blobs, location, digest).await {
+        Ok(decision) => decision,
+        Err(why) => {
+            let upstream = upstream();
+            let reason = format!("{REASON_PREFIX} {why} -> {upstream}");
+            signature_fallback::by_digest(config, blobs, upstream, api_path, req.query, reason)
+                .await
+        }
+    }
+}
+
+/// The redirect to a copy near the client that has the blob, or why the
+/// blob goes upstream instead.
+async fn near_copy<B: BlobCheck>(
+    config: &Config,
+    tables: &RangeTables<'_>,
+    blobs: &B,
+    location: Option<Location>,
+    digest: &str,
+) -> Result<Decision, String> {
     let client = match location {
         Some(l) => format!("{} {}", l.cloud, l.region),
         None => "unknown client".to_string(),
     };
     // Only upstream redirects keep the client's query (the registry API
     // has query parameters; a copy is fetched exactly as it was checked).
-    let to_upstream = |why: String| {
-        let upstream = upstream();
-        redirect(
-            with_query(upstream_url(upstream.endpoint, config, api_path), req.query),
-            Target::Upstream,
-            format!("{REASON_PREFIX} {why} -> {upstream}"),
-        )
-    };
 
     // A copy near the client, if the configuration has one for it: its
     // region's mirror, the nearest mirror of its cloud, or the default CDN.
     let candidate = match location {
         Some(Location {
             cloud: Cloud::Gcp, ..
-        }) => return to_upstream(client),
+        }) => return Err(client),
         Some(l) => match mirror_for(config, tables, l) {
             Some(m) => {
                 let copy = match m.km {
@@ -75,22 +89,26 @@ pub async fn decide_blob<'c, B: BlobCheck>(
         None => default_copy(config),
     };
     let Some((base, target, copy)) = candidate else {
-        return to_upstream(format!("{client}, no copy configured"));
+        return Err(format!("{client}, no copy configured"));
     };
     // Mirrors hold sha256 blobs only: other algorithms go upstream unchecked.
     if let Some((algorithm, _)) = digest.split_once(':').filter(|(a, _)| *a != "sha256") {
-        return to_upstream(format!(
+        return Err(format!(
             "{client}, {algorithm} digest, copies hold sha256 only"
         ));
     }
     let url = mirror_blob_url(base, digest);
     // The reason tells present, absent, failed (and why) and breaker-open
     // apart: a sick copy must not look like a missing blob.
-    match blobs.check(&url).await.outcome {
-        Outcome::Present => redirect(url, target, format!("{REASON_PREFIX} {client} -> {copy}")),
-        Outcome::Absent => to_upstream(format!("{client}, not in {copy}")),
-        Outcome::Failed(failure) => to_upstream(format!("{client}, {copy} failed ({failure})")),
-        Outcome::BreakerOpen => to_upstream(format!("{client}, {copy} breaker open")),
+    match blobs.check(CheckTarget::mirror(&url)).await.outcome {
+        Outcome::Present => Ok(redirect(
+            url,
+            target,
+            format!("{REASON_PREFIX} {client} -> {copy}"),
+        )),
+        Outcome::Absent => Err(format!("{client}, not in {copy}")),
+        Outcome::Failed(failure) => Err(format!("{client}, {copy} failed ({failure})")),
+        Outcome::BreakerOpen => Err(format!("{client}, {copy} breaker open")),
     }
 }
 

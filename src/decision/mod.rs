@@ -14,10 +14,15 @@
 //!    of its region, or the nearest of its cloud, that has it -> that mirror;
 //!    others -> DEFAULT_BLOB_BASE_URL if it has it; otherwise (or not
 //!    sha256) upstream. Only upstream redirects keep the query.
+//! 9. manifests by digest, and blobs going upstream: when
+//!    SIGNATURE_UPSTREAM_ENDPOINT is set and is not the chosen upstream, the
+//!    regional upstream is asked first; content it lacks (a 404) goes to
+//!    the signature upstream (see [`signature_fallback`]).
 
 mod blobs;
 pub mod nearest_mirror;
 mod reply;
+mod signature_fallback;
 pub mod upstream;
 
 pub use reply::Reply;
@@ -270,10 +275,22 @@ pub async fn decide<B: BlobCheck>(
                 _ => "manifest",
             };
             let upstream = upstream();
+            let reason = format!("{what} -> {upstream}");
+            // 9. Content by digest may be only in the signature upstream.
+            if let Route::Manifest {
+                reference: Reference::Digest(_),
+                ..
+            } = route
+            {
+                return signature_fallback::by_digest(
+                    config, blobs, upstream, api_path, req.query, reason,
+                )
+                .await;
+            }
             redirect(
                 with_query(upstream_url(upstream.endpoint, config, api_path), req.query),
                 Target::Upstream,
-                format!("{what} -> {upstream}"),
+                reason,
             )
         }
         // 8. Blobs.

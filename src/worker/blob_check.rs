@@ -52,8 +52,8 @@ impl CheckIo for EdgeIo {
         Delay::from(Duration::from_millis(ms)).await
     }
 
-    async fn head(&self, url: &str, timeout_ms: u64) -> HeadAnswer {
-        head(url, timeout_ms).await
+    async fn head(&self, url: &str, accept: Option<&str>, timeout_ms: u64) -> HeadAnswer {
+        head(url, accept, timeout_ms).await
     }
 
     async fn colo_get(&self, key: &str) -> Option<ColoEntry> {
@@ -104,10 +104,17 @@ async fn put(key: &str, entry: ColoEntry, now_ms: u64) -> worker::Result<()> {
 }
 
 /// HEAD with a deadline; redirects are not followed (a 3xx is a failure).
-async fn head(url: &str, timeout_ms: u64) -> HeadAnswer {
+async fn head(url: &str, accept: Option<&str>, timeout_ms: u64) -> HeadAnswer {
     let mut init = RequestInit::new();
     init.with_method(Method::Head)
         .with_redirect(RequestRedirect::Manual);
+    if let Some(accept) = accept {
+        let headers = Headers::new();
+        headers
+            .set("Accept", accept)
+            .map_err(|_| Failure::Network)?;
+        init.with_headers(headers);
+    }
     let request = Request::new_with_init(url, &init).map_err(|e| {
         console_warn!("registry-edge: bad blob check URL {url}: {e}");
         Failure::Network

@@ -2,7 +2,7 @@
 //! request/config builders.
 
 use crate::fixture;
-use registry_edge::blob_check::{CheckReport, CheckSource, Outcome};
+use registry_edge::blob_check::{CheckReport, CheckSource, CheckTarget, CopyKind, Outcome};
 use registry_edge::config::Config;
 use registry_edge::decision::{decide, BlobCheck, Decision};
 use registry_edge::ranges::RangeTables;
@@ -13,26 +13,48 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
-/// Knows a fixed set of URLs and records every question.
+/// Knows a fixed set of copy (mirror, CDN) URLs and the URLs the regional
+/// upstreams lack, and records every question. A regional upstream has
+/// everything else, as the real ones have all but the signature content.
 #[derive(Default)]
 pub struct FakeBlobs {
     pub known: HashSet<String>,
+    /// Copy questions (mirrors and the CDN).
     pub asked: RefCell<Vec<String>>,
+    /// Regional upstream URLs answering 404.
+    pub lacking: HashSet<String>,
+    /// Regional upstream questions.
+    pub asked_upstream: RefCell<Vec<String>>,
 }
 
 impl FakeBlobs {
     pub fn with(urls: &[&str]) -> Self {
         FakeBlobs {
             known: urls.iter().map(|u| u.to_string()).collect(),
-            asked: RefCell::default(),
+            ..FakeBlobs::default()
         }
+    }
+
+    /// The regional upstreams lack `urls`.
+    pub fn lacking(mut self, urls: &[&str]) -> Self {
+        self.lacking = urls.iter().map(|u| u.to_string()).collect();
+        self
     }
 }
 
 impl BlobCheck for FakeBlobs {
-    async fn check(&self, url: &str) -> CheckReport {
-        self.asked.borrow_mut().push(url.to_string());
-        report(self.known.contains(url))
+    async fn check(&self, target: CheckTarget<'_>) -> CheckReport {
+        let url = target.url.to_string();
+        match target.kind {
+            CopyKind::Mirror => {
+                self.asked.borrow_mut().push(url);
+                report(self.known.contains(target.url))
+            }
+            CopyKind::Registry => {
+                self.asked_upstream.borrow_mut().push(url);
+                report(!self.lacking.contains(target.url))
+            }
+        }
     }
 }
 
@@ -60,10 +82,10 @@ impl ScriptedBlobs {
 }
 
 impl BlobCheck for ScriptedBlobs {
-    async fn check(&self, url: &str) -> CheckReport {
+    async fn check(&self, target: CheckTarget<'_>) -> CheckReport {
         let n = self.calls.get();
         self.calls.set(n.wrapping_add(1));
-        self.asked.borrow_mut().push(url.to_string());
+        self.asked.borrow_mut().push(target.url.to_string());
         report(self.answers.get() >> (n % 8) & 1 == 1)
     }
 }

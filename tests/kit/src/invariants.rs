@@ -9,7 +9,10 @@
 //!   one's: no input moves a redirect to another host;
 //! - one `Cache-Control`, `no-store` on everything but the legacy 301;
 //! - a JSON reply body parses, and an OCI error has an `errors[0].code`;
-//! - at most one existence check, of `<configured copy>/containers/images/…`.
+//! - at most one existence check of a copy, `<configured copy>/containers/images/…`,
+//!   and at most one of a regional upstream, `<configured upstream endpoint>/v2/…`,
+//!   only when `SIGNATURE_UPSTREAM_ENDPOINT` is set: checks ask configured
+//!   copies and upstreams, nothing else.
 //!
 //! [`check_answer`] adds the answers around the decision (src/answer.rs):
 //! a challenge's realm is on the request's own host, a 429 has a
@@ -44,6 +47,13 @@ pub fn allowed_bases(config: &Config) -> Vec<String> {
 pub fn blob_bases(config: &Config) -> Vec<String> {
     let mut bases: Vec<String> = config.blob_mirrors.values().cloned().collect();
     bases.extend(config.default_blob_base_url.clone());
+    bases
+}
+
+/// The regional upstreams an existence check may ask (step 9).
+pub fn upstream_bases(config: &Config) -> Vec<String> {
+    let mut bases = vec![config.upstream_registry_endpoint.clone()];
+    bases.extend(config.upstream_regions.iter().map(|r| r.endpoint.clone()));
     bases
 }
 
@@ -112,19 +122,33 @@ pub fn check(request: &RequestInfo<'_>, config: &Config, decision: &Decision, as
         }
     }
 
+    let copies = blob_bases(config);
+    let upstreams = upstream_bases(config);
+    let under = |bases: &[String], url: &str, path: &str| {
+        bases.iter().any(|b| {
+            url.strip_prefix(b.as_str())
+                .is_some_and(|r| r.starts_with(path))
+        })
+    };
+    let (of_copies, of_upstreams): (Vec<&String>, Vec<&String>) = asked
+        .iter()
+        .partition(|url| under(&copies, url, "/containers/images/sha"));
     assert!(
-        asked.len() <= 1,
+        of_copies.len() <= 1 && of_upstreams.len() <= 1,
         "{request:?}: {} existence checks: {asked:?}",
         asked.len()
     );
-    let copies = blob_bases(config);
-    for url in asked {
+    for url in &of_upstreams {
         assert!(
-            copies.iter().any(|b| url
-                .strip_prefix(b.as_str())
-                .is_some_and(|r| r.starts_with("/containers/images/sha"))),
+            config.signature_upstream_endpoint.is_some() && under(&upstreams, url, "/v2/"),
             "{request:?}: existence check of {url:?}"
         );
+        assert!(
+            !url.contains('?'),
+            "{request:?}: checked with a query: {url}"
+        );
+    }
+    for url in asked {
         assert!(header_safe(url), "{url:?}");
     }
 }

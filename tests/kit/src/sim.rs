@@ -13,7 +13,7 @@
 //! stranded for good.
 
 use registry_edge::blob_check::{
-    split_blob_url, CheckIo, CheckSettings, CheckState, Checker, ColoEntry, Failure, HeadAnswer,
+    CheckIo, CheckSettings, CheckState, Checker, ColoEntry, Failure, HeadAnswer,
 };
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
@@ -54,6 +54,7 @@ struct Inner {
     copies: RefCell<HashMap<String, Copy>>,
     present: RefCell<HashSet<String>>,
     heads: RefCell<Vec<(u64, String)>>,
+    accepts: RefCell<Vec<Option<String>>>,
     colo: RefCell<HashMap<String, ColoEntry>>,
     colo_ops: RefCell<Vec<(u64, ColoOp)>>,
     colo_writes_hang: Cell<bool>,
@@ -100,6 +101,11 @@ impl Sim {
     /// HEADs sent so far: (time, URL).
     pub fn heads(&self) -> Vec<(u64, String)> {
         self.0.heads.borrow().clone()
+    }
+
+    /// The `Accept` header of each HEAD so far, in order.
+    pub fn accepts(&self) -> Vec<Option<String>> {
+        self.0.accepts.borrow().clone()
     }
 
     pub fn head_count(&self, url: &str) -> usize {
@@ -285,13 +291,21 @@ impl CheckIo for Sim {
         }
     }
 
-    async fn head(&self, url: &str, timeout_ms: u64) -> HeadAnswer {
+    async fn head(&self, url: &str, accept: Option<&str>, timeout_ms: u64) -> HeadAnswer {
         self.0
             .heads
             .borrow_mut()
             .push((self.now(), url.to_string()));
-        let copy = split_blob_url(url).map_or(url, |(c, _)| c);
-        let behaviour = self.0.copies.borrow().get(copy).copied();
+        self.0.accepts.borrow_mut().push(accept.map(str::to_string));
+        // The copy whose base URL is the longest prefix of `url`.
+        let behaviour = self
+            .0
+            .copies
+            .borrow()
+            .iter()
+            .filter(|(base, _)| url.starts_with(base.as_str()))
+            .max_by_key(|(base, _)| base.len())
+            .map(|(_, copy)| *copy);
         match behaviour.unwrap_or(Copy::Refuses) {
             Copy::Serves { delay_ms } if delay_ms < timeout_ms => {
                 self.sleep(delay_ms).await;

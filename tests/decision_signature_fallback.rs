@@ -1,0 +1,340 @@
+//! Step 9 (issue 10, section 5, second bullet): content by digest that the
+//! regional upstream lacks goes to SIGNATURE_UPSTREAM_ENDPOINT. Natively on
+//! the fixture tables, first with a fake check that answers per URL, then
+//! through the real check state machine (`blob_check::Checker`) on the
+//! simulated runtime, as the worker runs it.
+
+use registry_edge::blob_check::{
+    BlobCheck, CheckReport, CheckSettings, CheckSource, CheckState, CheckTarget, CopyKind, Failure,
+    Outcome,
+};
+use registry_edge::config::Config;
+use registry_edge::decision::{decide, Decision, Target};
+use registry_edge_testkit::fixture::*;
+use registry_edge_testkit::sim::{Copy, Sim};
+use registry_edge_testkit::*;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+const D: &str = "sha256:da86e6ba6ca197bf6bc5e9d900febd906b133eaa4750e6bed647b0fbe50ed43e";
+const PATH: &str = "v2/k8s-artifacts-prod/images";
+const CENTRAL: &str = "https://us-central1.example";
+const EUROPE: &str = "https://europe-west1.example";
+const EU_WEST_3: &str = "https://eu-west-3.example";
+const REGIONS: &str = r#"[
+    {"name": "us-east4", "endpoint": "https://us-east4.example"},
+    {"name": "europe-west1", "endpoint": "https://europe-west1.example"},
+    {"name": "us-central1", "endpoint": "https://us-central1.example", "lat": 41.26, "lon": -95.86}
+]"#;
+
+/// Production's shape: the signature upstream is one of the regions
+/// (us-central1), and the default endpoint.
+fn config_with(signatures: Option<&str>) -> Config {
+    let mut vars = vec![
+        ("UPSTREAM_REGISTRY_ENDPOINT", CENTRAL),
+        ("UPSTREAM_REGISTRY_PATH", "k8s-artifacts-prod/images"),
+        ("UPSTREAM_REGIONS", REGIONS),
+        (
+            "BLOB_MIRRORS",
+            r#"{"eu-west-3": "https://eu-west-3.example"}"#,
+        ),
+        ("NEGATIVE_CACHE_SECONDS", "60"),
+        ("BLOB_CHECK_TIMEOUT_MS", "1000"),
+        ("BREAKER_FAILURES", "3"),
+        ("BREAKER_SECONDS", "30"),
+    ];
+    if let Some(s) = signatures {
+        vars.push(("SIGNATURE_UPSTREAM_ENDPOINT", s));
+    }
+    fixture_config(&vars)
+}
+
+fn config() -> Config {
+    config_with(Some(CENTRAL))
+}
+
+fn at(endpoint: &str, rest: &str) -> String {
+    format!("{endpoint}/{PATH}/{rest}")
+}
+
+fn target(d: &Decision) -> Option<&Target> {
+    match d {
+        Decision::Redirect { target, .. } => Some(target),
+        _ => None,
+    }
+}
+
+#[test]
+fn a_manifest_by_digest_the_region_lacks_goes_to_the_signature_upstream() {
+    let cfg = config();
+    let manifest = format!("pause/manifests/{D}");
+    let blobs = FakeBlobs::default().lacking(&[&at(EUROPE, &manifest)]);
+    for method in ["GET", "HEAD"] {
+        let d = get(&format!("/v2/{manifest}?ns=registry.k8s.io"))
+            .method(method)
+            .from(GCP_EUROPE_WEST1)
+            .decide(&cfg, &blobs);
+        assert_eq!(
+            answer(&d),
+            (
+                307,
+                Some(format!("{}?ns=registry.k8s.io", at(CENTRAL, &manifest)))
+            )
+        );
+        assert_eq!(target(&d), Some(&Target::SignatureUpstream));
+        assert_eq!(
+            d.reason(),
+            "manifest -> upstream europe-west1 (the client's region), not there -> signature upstream"
+        );
+        assert_eq!(d.cache_control(), "no-store");
+    }
+    // The regional URL was asked, without the query, once per request.
+    assert_eq!(
+        *blobs.asked_upstream.borrow(),
+        vec![at(EUROPE, &manifest), at(EUROPE, &manifest)]
+    );
+    assert!(blobs.asked.borrow().is_empty());
+}
+
+#[test]
+fn content_the_region_has_keeps_the_regional_upstream_unchanged() {
+    let cfg = config();
+    let blobs = FakeBlobs::default();
+    let d = get(&format!("/v2/pause/manifests/{D}"))
+        .from(GCP_EUROPE_WEST1)
+        .decide(&cfg, &blobs);
+    assert_eq!(
+        answer(&d),
+        (307, Some(at(EUROPE, &format!("pause/manifests/{D}"))))
+    );
+    assert_eq!(target(&d), Some(&Target::Upstream));
+    assert_eq!(
+        d.reason(),
+        "manifest -> upstream europe-west1 (the client's region)"
+    );
+    assert_eq!(blobs.asked_upstream.borrow().len(), 1);
+}
+
+#[test]
+fn tags_tag_lists_and_referrers_are_never_checked() {
+    let cfg = config();
+    let everything_lacking = FakeBlobs::default().lacking(&[
+        &at(EUROPE, "pause/manifests/3.9"),
+        &at(EUROPE, "pause/tags/list"),
+        &at(EUROPE, &format!("pause/referrers/{D}")),
+    ]);
+    for path in [
+        "/v2/pause/manifests/3.9".to_string(),
+        "/v2/pause/tags/list".to_string(),
+        format!("/v2/pause/manifests/sha256-{}.sig", &D[7..]),
+        format!("/v2/pause/referrers/{D}"),
+    ] {
+        let d = get(&path)
+            .from(GCP_EUROPE_WEST1)
+            .decide(&cfg, &everything_lacking);
+        assert_eq!(d.status(), 307, "{path}");
+        assert!(!d.reason().contains("not there"), "{path}: {}", d.reason());
+    }
+    assert!(everything_lacking.asked_upstream.borrow().is_empty());
+}
+
+#[test]
+fn blobs_going_upstream_are_checked_after_the_copy_choice() {
+    let cfg = config();
+    let blob = format!("pause/blobs/{D}");
+    let in_mirror = format!("{EU_WEST_3}/containers/images/{D}");
+
+    // A GCP client's blob goes upstream (no copy): checked there.
+    let blobs = FakeBlobs::default().lacking(&[&at(EUROPE, &blob)]);
+    let d = get(&format!("/v2/{blob}"))
+        .from(GCP_EUROPE_WEST1)
+        .decide(&cfg, &blobs);
+    assert_eq!(answer(&d), (307, Some(at(CENTRAL, &blob))));
+    assert_eq!(target(&d), Some(&Target::SignatureUpstream));
+    assert_eq!(
+        d.reason(),
+        "blob: GCP europe-west1 -> upstream europe-west1 (the client's region), not there -> signature upstream"
+    );
+    assert_eq!(d.cache_control(), "private, no-store");
+
+    // An AWS client whose mirror has it: the mirror, no upstream check.
+    let blobs = FakeBlobs::with(&[&in_mirror]).lacking(&[&at(EUROPE, &blob)]);
+    let d = get(&format!("/v2/{blob}"))
+        .from(AWS_EU_WEST_3)
+        .decide(&cfg, &blobs);
+    assert_eq!(answer(&d), (307, Some(in_mirror.clone())));
+    assert!(blobs.asked_upstream.borrow().is_empty());
+
+    // Its mirror lacks it: the upstream nearest Paris is asked next.
+    let blobs = FakeBlobs::default().lacking(&[&at(EUROPE, &blob)]);
+    let d = get(&format!("/v2/{blob}"))
+        .from(AWS_EU_WEST_3)
+        .decide(&cfg, &blobs);
+    assert_eq!(answer(&d), (307, Some(at(CENTRAL, &blob))));
+    assert!(
+        d.reason().starts_with("blob: AWS eu-west-3, not in eu-west-3 mirror -> upstream europe-west1 (nearest to AWS eu-west-3")
+            && d.reason().ends_with(", not there -> signature upstream"),
+        "{}",
+        d.reason()
+    );
+    assert_eq!(*blobs.asked.borrow(), vec![in_mirror]);
+    assert_eq!(*blobs.asked_upstream.borrow(), vec![at(EUROPE, &blob)]);
+}
+
+#[test]
+fn only_with_a_signature_upstream_other_than_the_chosen_one() {
+    let manifest = format!("/v2/pause/manifests/{D}");
+    let lacking_everywhere = || {
+        FakeBlobs::default().lacking(&[&at(EUROPE, &manifest[4..]), &at(CENTRAL, &manifest[4..])])
+    };
+    // No signature upstream: nothing asked.
+    let blobs = lacking_everywhere();
+    let d = get(&manifest)
+        .from(GCP_EUROPE_WEST1)
+        .decide(&config_with(None), &blobs);
+    assert_eq!(answer(&d), (307, Some(at(EUROPE, &manifest[4..]))));
+    assert!(blobs.asked_upstream.borrow().is_empty());
+    // The chosen upstream is the signature upstream (an unplaced client
+    // gets the default endpoint, us-central1): nothing asked.
+    let blobs = lacking_everywhere();
+    let d = get(&manifest).from(UNKNOWN).decide(&config(), &blobs);
+    assert_eq!(answer(&d), (307, Some(at(CENTRAL, &manifest[4..]))));
+    assert_eq!(target(&d), Some(&Target::Upstream));
+    assert!(blobs.asked_upstream.borrow().is_empty());
+}
+
+/// Answers one outcome for the regional upstream (copies have nothing).
+struct Upstream(Outcome);
+
+impl BlobCheck for Upstream {
+    async fn check(&self, target: CheckTarget<'_>) -> CheckReport {
+        CheckReport {
+            outcome: match target.kind {
+                CopyKind::Registry => self.0,
+                CopyKind::Mirror => Outcome::Absent,
+            },
+            source: CheckSource::Head,
+            ms: 0,
+        }
+    }
+}
+
+#[test]
+fn only_a_404_moves_the_request_errors_keep_the_region() {
+    let cfg = config();
+    let manifest = format!("pause/manifests/{D}");
+    let base = "manifest -> upstream europe-west1 (the client's region)";
+    let cases = [
+        (Outcome::Present, base.to_string(), EUROPE),
+        (
+            Outcome::Absent,
+            format!("{base}, not there -> signature upstream"),
+            CENTRAL,
+        ),
+        (
+            Outcome::Failed(Failure::Timeout),
+            format!("{base}, upstream check failed (timeout), kept"),
+            EUROPE,
+        ),
+        (
+            Outcome::Failed(Failure::Status(403)),
+            format!("{base}, upstream check failed (status 403), kept"),
+            EUROPE,
+        ),
+        (
+            Outcome::Failed(Failure::Network),
+            format!("{base}, upstream check failed (network error), kept"),
+            EUROPE,
+        ),
+        (
+            Outcome::BreakerOpen,
+            format!("{base}, upstream check breaker open, kept"),
+            EUROPE,
+        ),
+    ];
+    for (outcome, reason, endpoint) in cases {
+        let req = get(&format!("/v2/{manifest}")).from(GCP_EUROPE_WEST1);
+        let d = block_on(decide(
+            &req.info(),
+            &cfg,
+            client_tables(),
+            &Upstream(outcome),
+            &[],
+        ));
+        assert_eq!(d.reason(), reason, "{outcome:?}");
+        assert_eq!(d.location(), Some(at(endpoint, &manifest).as_str()));
+    }
+}
+
+/// One request's decision through the real check state machine.
+fn decide_on(sim: &Sim, state: &Rc<RefCell<CheckState>>, cfg: &Config, path: &str) -> Decision {
+    let checker = sim.checker(state, "registry.k8s.io", CheckSettings::of(cfg));
+    let req = get(path).from(GCP_EUROPE_WEST1);
+    let info = req.info();
+    sim.run(decide(&info, cfg, client_tables(), &checker, &[]))
+}
+
+#[test]
+fn through_the_check_machinery_missing_for_the_negative_ttl_found_kept_long() {
+    let cfg = config();
+    let sim = Sim::at(1_800_000_000_000);
+    let state: Rc<RefCell<CheckState>> = Rc::default();
+    sim.set_copy(EUROPE, Copy::Serves { delay_ms: 20 });
+    let there = format!("pause/manifests/{D}");
+    let missing_digest = format!("sha256:{}", "0".repeat(64));
+    let missing = format!("pause/manifests/{missing_digest}");
+    sim.add_blob(&at(EUROPE, &there));
+
+    let d = decide_on(&sim, &state, &cfg, &format!("/v2/{missing}"));
+    assert_eq!(d.location(), Some(at(CENTRAL, &missing).as_str()));
+    let d = decide_on(&sim, &state, &cfg, &format!("/v2/{there}"));
+    assert_eq!(d.location(), Some(at(EUROPE, &there).as_str()));
+    assert_eq!(sim.heads().len(), 2);
+    sim.settle();
+
+    // Both answers are remembered: no HEAD for 60 s...
+    sim.pass(59_000);
+    decide_on(&sim, &state, &cfg, &format!("/v2/{missing}"));
+    decide_on(&sim, &state, &cfg, &format!("/v2/{there}"));
+    assert_eq!(sim.heads().len(), 2);
+    // ...then "missing" is asked again (the region may have caught up),
+    // "found" is not (content by digest never changes).
+    sim.pass(2_000);
+    sim.add_blob(&at(EUROPE, &missing));
+    let d = decide_on(&sim, &state, &cfg, &format!("/v2/{missing}"));
+    assert_eq!(d.location(), Some(at(EUROPE, &missing).as_str()));
+    decide_on(&sim, &state, &cfg, &format!("/v2/{there}"));
+    assert_eq!(sim.head_count(&at(EUROPE, &missing)), 2);
+    assert_eq!(sim.head_count(&at(EUROPE, &there)), 1);
+}
+
+#[test]
+fn through_the_check_machinery_a_refusing_region_is_kept_and_broken() {
+    let cfg = config();
+    let sim = Sim::at(1_800_000_000_000);
+    let state: Rc<RefCell<CheckState>> = Rc::default();
+    // Artifact Registry refusing the anonymous reader says nothing about
+    // the digest: the region is kept, and its breaker counts it.
+    sim.set_copy(EUROPE, Copy::Status(401));
+    for i in 0..5u64 {
+        let path = format!("pause/manifests/sha256:{i:064x}");
+        let d = decide_on(&sim, &state, &cfg, &format!("/v2/{path}"));
+        sim.settle();
+        assert_eq!(d.location(), Some(at(EUROPE, &path).as_str()), "{i}");
+        let want = if i < 3 {
+            "upstream check failed (status 401), kept"
+        } else {
+            "upstream check breaker open, kept"
+        };
+        assert!(d.reason().ends_with(want), "{i}: {}", d.reason());
+    }
+    assert_eq!(sim.heads().len(), 3, "the breaker stops the HEADs");
+    // The breaker is the region's own: another region is still asked.
+    sim.set_copy("https://us-east4.example", Copy::Serves { delay_ms: 5 });
+    let checker = sim.checker(&state, "registry.k8s.io", CheckSettings::of(&cfg));
+    let req = get(&format!("/v2/pause/manifests/{D}")).from(GCP_US_EAST4);
+    let info = req.info();
+    let d = sim.run(decide(&info, &cfg, client_tables(), &checker, &[]));
+    assert_eq!(target(&d), Some(&Target::SignatureUpstream));
+    assert_eq!(sim.heads().len(), 4);
+}
