@@ -19,7 +19,7 @@ use crate::record::{sampled, Inputs, Record, Recorded};
 use std::rc::Rc;
 use worker::worker_sys::web_sys;
 use worker::{
-    console_error, console_log, event, Context, Date, Env, Result, ScheduleContext, ScheduledEvent,
+    console_error, console_log, event, Context, Env, Result, ScheduleContext, ScheduledEvent,
 };
 
 #[event(start)]
@@ -51,7 +51,7 @@ async fn handle(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys
         rate_limited: optional
             .over_limit(|| info.client_address().map(|a| a.to_string()))
             .await,
-        now_ms: Date::now().as_millis() as f64,
+        now_ms: worker::js_sys::Date::now(),
         bindings: optional.present(),
         unhealthy_upstreams: &unhealthy,
     };
