@@ -7,7 +7,8 @@ use crate::record::Record;
 use crate::status::Bindings;
 use wasm_bindgen::prelude::wasm_bindgen;
 use worker::{
-    console_warn, AnalyticsEngineDataPointBuilder, AnalyticsEngineDataset, Env, RateLimiter,
+    console_warn, AnalyticsEngineDataPointBuilder, AnalyticsEngineDataset, Env, EnvBinding,
+    RateLimiter,
 };
 
 pub const RATE_LIMIT_BINDING: &str = "PULL_RATE_LIMIT";
@@ -21,8 +22,8 @@ pub struct Optional {
 impl Optional {
     pub fn of(env: &Env) -> Optional {
         Optional {
-            rate_limit: env.rate_limiter(RATE_LIMIT_BINDING).ok(),
-            analytics: env.analytics_engine(ANALYTICS_BINDING).ok(),
+            rate_limit: bound(env, RATE_LIMIT_BINDING),
+            analytics: bound(env, ANALYTICS_BINDING),
         }
     }
 
@@ -33,13 +34,17 @@ impl Optional {
         }
     }
 
-    /// Whether `client_ip` is over its budget. The address is the key and
-    /// goes nowhere else; no address, no binding or a failing binding
-    /// means not limited.
-    pub async fn over_limit(&self, client_ip: Option<&str>) -> bool {
-        let (Some(limiter), Some(ip)) = (&self.rate_limit, client_ip.map(str::trim)) else {
+    /// Whether the client (`client_ip`, asked only when the binding is
+    /// present) is over its budget. The address is the key and goes nowhere
+    /// else; no address, no binding or a failing binding means not limited.
+    pub async fn over_limit(&self, client_ip: impl FnOnce() -> Option<String>) -> bool {
+        let Some(limiter) = &self.rate_limit else {
             return false;
         };
+        let Some(ip) = client_ip() else {
+            return false;
+        };
+        let ip = ip.trim();
         if ip.is_empty() {
             return false;
         }
@@ -52,6 +57,11 @@ impl Optional {
                 false
             }
         }
+    }
+
+    /// Whether [`Optional::write`] writes anything (the dataset is bound).
+    pub fn writes(&self) -> bool {
+        self.analytics.is_some()
     }
 
     /// Writes the record as one data point, when the dataset is bound.
@@ -69,6 +79,16 @@ impl Optional {
             console_warn!("registry-edge: cannot write the analytics data point: {e}");
         }
     }
+}
+
+/// The binding `name`, or `None` when it is absent (without building the
+/// error text `Env::get_binding` would) or of another type.
+fn bound<T: EnvBinding>(env: &Env, name: &str) -> Option<T> {
+    let value = worker::js_sys::Reflect::get(env, &name.into()).ok()?;
+    if value.is_undefined() {
+        return None;
+    }
+    T::get(value).ok()
 }
 
 #[wasm_bindgen]

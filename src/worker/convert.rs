@@ -2,9 +2,43 @@
 
 use crate::decision::Reply;
 use crate::request::{split_url, Coordinates, RequestInfo};
-use worker::js_sys::Reflect;
+use worker::js_sys::{Reflect, Uint8Array};
 use worker::wasm_bindgen::JsValue;
-use worker::{Headers, Request, Response, Result};
+use worker::worker_sys::web_sys;
+use worker::Result;
+
+/// What is read from the runtime's request, each property once (every
+/// read is a call into the runtime).
+pub struct Incoming {
+    pub url: String,
+    pub method: String,
+    pub headers: web_sys::Headers,
+    /// `request.cf` when it is an object.
+    pub cf: Option<JsValue>,
+}
+
+impl Incoming {
+    pub fn read(req: &web_sys::Request) -> Incoming {
+        Incoming {
+            url: req.url(),
+            method: req.method(),
+            headers: req.headers(),
+            cf: Reflect::get(req, &JsValue::from_str("cf"))
+                .ok()
+                .filter(|cf| cf.is_object()),
+        }
+    }
+
+    /// A header's value; `None` when absent.
+    pub fn header(&self, name: &str) -> Result<Option<String>> {
+        Ok(self.headers.get(name)?)
+    }
+
+    /// A `request.cf` field; `None` without `cf`.
+    pub fn cf_field(&self, key: &str) -> Option<JsValue> {
+        Reflect::get(self.cf.as_ref()?, &JsValue::from_str(key)).ok()
+    }
+}
 
 /// The core's [`RequestInfo`], owned: what the decision needs from a
 /// worker request.
@@ -19,20 +53,19 @@ pub struct OwnedRequest {
 }
 
 impl OwnedRequest {
-    pub fn read(req: &Request) -> Result<Self> {
-        let url = req.inner().url();
-        let (host, path, query) = split_url(&url).unwrap_or(("", "/", ""));
+    pub fn read(req: &Incoming) -> Result<Self> {
+        let (host, path, query) = split_url(&req.url).unwrap_or(("", "/", ""));
         Ok(OwnedRequest {
             // The raw method: worker::Method has no variant for unknown ones.
-            method: req.inner().method(),
+            method: req.method.clone(),
             host: host.to_string(),
             path: path.to_string(),
             query: query.to_string(),
             // Cloudflare's edge sets CF-Connecting-IP; X-Forwarded-For is
             // client-controlled and never read.
-            client_ip: req.headers().get("CF-Connecting-IP")?,
+            client_ip: req.header("CF-Connecting-IP")?,
             // The real address when CF-Connecting-IP is a Pseudo IPv4 one.
-            client_ipv6: req.headers().get("CF-Connecting-IPv6")?,
+            client_ipv6: req.header("CF-Connecting-IPv6")?,
             coordinates: coordinates(req),
         })
     }
@@ -57,13 +90,9 @@ impl OwnedRequest {
 
 /// `request.cf.latitude` / `longitude` (strings), read without trusting
 /// their shape: anything unparsable means "location unknown".
-fn coordinates(req: &Request) -> Option<Coordinates> {
-    let cf = Reflect::get(req.inner(), &JsValue::from_str("cf")).ok()?;
-    if cf.is_undefined() || cf.is_null() {
-        return None;
-    }
+fn coordinates(req: &Incoming) -> Option<Coordinates> {
     let number = |key: &str| -> Option<f64> {
-        let value = Reflect::get(&cf, &JsValue::from_str(key)).ok()?;
+        let value = req.cf_field(key)?;
         value
             .as_f64()
             .or_else(|| value.as_string()?.trim().parse().ok())
@@ -76,16 +105,22 @@ fn coordinates(req: &Request) -> Option<Coordinates> {
     })
 }
 
-/// The core's reply as a worker response (no body for HEAD).
-pub fn respond(req: &Request, reply: Reply) -> Result<Response> {
-    let headers = Headers::new();
+/// The core's reply as a runtime response (no body for HEAD). Built
+/// directly: one `Headers`, one `ResponseInit`, the body as bytes (so the
+/// runtime adds no content-type of its own).
+pub fn respond(method: &str, reply: Reply) -> Result<web_sys::Response> {
+    let headers = web_sys::Headers::new()?;
     for (name, value) in &reply.headers {
         headers.set(name, value)?;
     }
-    let response = if req.inner().method() == "HEAD" || reply.body.is_empty() {
-        Response::empty()?
+    let init = web_sys::ResponseInit::new();
+    init.set_status(reply.status);
+    init.set_headers(&headers);
+    let response = if method == "HEAD" || reply.body.is_empty() {
+        web_sys::Response::new_with_opt_str_and_init(None, &init)?
     } else {
-        Response::ok(reply.body)?
+        let body = Uint8Array::from(reply.body.as_bytes());
+        web_sys::Response::new_with_opt_buffer_source_and_init(Some(&body), &init)?
     };
-    Ok(response.with_status(reply.status).with_headers(headers))
+    Ok(response)
 }

@@ -1,10 +1,9 @@
 //! What the record and the pull sessions need from a request besides
 //! [`crate::request::RequestInfo`]: headers and `request.cf` fields.
 
+use super::convert::Incoming;
 use crate::record::Edge;
-use worker::js_sys::Reflect;
-use worker::wasm_bindgen::JsValue;
-use worker::{Request, Result};
+use worker::Result;
 
 /// Owned copies of the fields, read once per request.
 pub struct EdgeFields {
@@ -17,21 +16,13 @@ pub struct EdgeFields {
 }
 
 impl EdgeFields {
-    pub fn read(req: &Request) -> Result<Self> {
-        let url = req.inner().url();
-        let scheme = url.split_once("://").map_or("", |(s, _)| s).to_string();
-        let headers = req.headers();
-        let cf = Reflect::get(req.inner(), &JsValue::from_str("cf"))
-            .ok()
-            .filter(|cf| cf.is_object());
-        let field = |key: &str| {
-            cf.as_ref()
-                .and_then(|cf| Reflect::get(cf, &JsValue::from_str(key)).ok())
-        };
+    pub fn read(req: &Incoming) -> Result<Self> {
+        let scheme = req.url.split_once("://").map_or("", |(s, _)| s).to_string();
+        let field = |key: &str| req.cf_field(key);
         Ok(EdgeFields {
             scheme,
-            authorization: headers.get("Authorization")?,
-            user_agent: headers.get("User-Agent")?,
+            authorization: req.header("Authorization")?,
+            user_agent: req.header("User-Agent")?,
             asn: field("asn")
                 .and_then(|v| v.as_f64())
                 .filter(|n| n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(n))

@@ -8,6 +8,7 @@ mod bindings;
 mod blob_check;
 mod convert;
 mod edge;
+mod entry;
 mod upstream_health;
 mod vars;
 
@@ -16,9 +17,9 @@ use crate::config::Config;
 use crate::ranges::TABLES;
 use crate::record::{sampled, Inputs, Record, Recorded};
 use std::rc::Rc;
+use worker::worker_sys::web_sys;
 use worker::{
-    console_error, console_log, event, Context, Date, Env, Request, Response, Result,
-    ScheduleContext, ScheduledEvent,
+    console_error, console_log, event, Context, Env, Result, ScheduleContext, ScheduledEvent,
 };
 
 #[event(start)]
@@ -27,17 +28,19 @@ fn start() {
     console_error_panic_hook::set_once();
 }
 
-#[event(fetch)]
-async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
+/// One request (exported as `fetch` by [`entry`]).
+async fn handle(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys::Response> {
     let config: Rc<Config> = match vars::config(&env) {
         Ok(config) => config,
         Err(error) => {
             console_error!("registry-edge: invalid configuration: {error}");
-            return convert::respond(&req, error.reply());
+            return convert::respond(&req.method(), error.reply());
         }
     };
-    let request = convert::OwnedRequest::read(&req)?;
-    let fields = edge::EdgeFields::read(&req)?;
+    // Each request property is read from the runtime once.
+    let incoming = convert::Incoming::read(&req);
+    let request = convert::OwnedRequest::read(&incoming)?;
+    let fields = edge::EdgeFields::read(&incoming)?;
     let optional = bindings::Optional::of(&env);
     let info = request.info();
     let unhealthy = upstream_health::unhealthy_upstreams(&env, &config).await;
@@ -46,9 +49,9 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         authorization: fields.authorization.as_deref(),
         // Keyed like the decision places the client (Pseudo IPv4 included).
         rate_limited: optional
-            .over_limit(info.client_address().map(|a| a.to_string()).as_deref())
+            .over_limit(|| info.client_address().map(|a| a.to_string()))
             .await,
-        now_ms: Date::now().as_millis() as f64,
+        now_ms: worker::js_sys::Date::now(),
         bindings: optional.present(),
         unhealthy_upstreams: &unhealthy,
     };
@@ -64,20 +67,24 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     )
     .await;
 
-    let record = Record::new(Inputs {
-        request: &info,
-        answer: &answer,
-        tables: &TABLES,
-        upstream_regions: &config.upstream_regions,
-        edge: fields.edge(),
-        check: recorded.report(),
-        authorization: context.authorization,
-    });
-    optional.write(&record);
-    if sampled(config.log_sample_rate, bindings::random_unit()) {
-        console_log!("{}", record.to_json());
+    let logged = sampled(config.log_sample_rate, bindings::random_unit());
+    // The record is assembled only when someone reads it.
+    if logged || optional.writes() {
+        let record = Record::new(Inputs {
+            request: &info,
+            answer: &answer,
+            tables: &TABLES,
+            upstream_regions: &config.upstream_regions,
+            edge: fields.edge(),
+            check: recorded.report(),
+            authorization: context.authorization,
+        });
+        optional.write(&record);
+        if logged {
+            console_log!("{}", record.to_json());
+        }
     }
-    convert::respond(&req, answer.reply(info.path))
+    convert::respond(info.method, answer.reply(info.path))
 }
 
 /// The cron trigger: probes the upstream regions (UPSTREAM_HEALTH_CHECKS).

@@ -1,0 +1,73 @@
+//! The fetch entry: a synchronous wasm-bindgen export instead of
+//! `#[event(fetch)]`'s async one. It polls the handler once and returns the
+//! `Response` itself when it is ready (every request except one whose blob
+//! check must wait for I/O), and only then hands the handler to a Promise.
+//! Under bare workerd this saves the per-request Promise, the
+//! `queueMicrotask` round trip and the `worker::Request` conversion
+//! (README "Performance"). worker-build's shim still wraps this export, so
+//! its panic recovery stays.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context as TaskContext, Poll, Wake, Waker};
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::JsValue;
+use worker::worker_sys::{web_sys, Context as JsContext};
+use worker::{console_error, Context, Env, Result};
+
+/// Wakes whichever task polled the handler last. The handler is always
+/// polled with this waker, because `worker::Delay` (worker 0.8.7) keeps the
+/// waker of its first poll: without the forwarding, a timer armed during
+/// the synchronous first poll would never wake the Promise's task.
+#[derive(Default)]
+struct Forward(Mutex<Option<Waker>>);
+
+impl Wake for Forward {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref()
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if let Some(waker) = &*self.0.lock().unwrap_or_else(|e| e.into_inner()) {
+            waker.wake_by_ref()
+        }
+    }
+}
+
+type Handling = Pin<Box<dyn Future<Output = Result<web_sys::Response>>>>;
+
+#[wasm_bindgen]
+pub fn fetch(req: web_sys::Request, env: Env, ctx: JsContext) -> JsValue {
+    let forward = Arc::new(Forward::default());
+    let waker = Waker::from(forward.clone());
+    let mut handling: Handling = Box::pin(super::handle(req, env, Context::new(ctx)));
+    match handling.as_mut().poll(&mut TaskContext::from_waker(&waker)) {
+        Poll::Ready(result) => into_js(result),
+        // A wake before the hand-over is not lost: the executor polls a
+        // spawned future once in any case.
+        Poll::Pending => {
+            worker::wasm_bindgen_futures::future_to_promise(std::future::poll_fn(move |cx| {
+                *forward.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(cx.waker().clone());
+                handling
+                    .as_mut()
+                    .poll(&mut TaskContext::from_waker(&waker))
+                    .map(|result| Ok(into_js(result)))
+            }))
+            .into()
+        }
+    }
+}
+
+/// As `#[event(fetch)]` does: an error is logged and answered with a bare 500.
+fn into_js(result: Result<web_sys::Response>) -> JsValue {
+    match result {
+        Ok(response) => response.into(),
+        Err(error) => {
+            console_error!("{error}");
+            worker::Response::error("INTERNAL SERVER ERROR", 500)
+                .map(|response| JsValue::from(web_sys::Response::from(response)))
+                .unwrap_or(JsValue::UNDEFINED)
+        }
+    }
+}
