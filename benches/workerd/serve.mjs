@@ -1,10 +1,11 @@
 // One worker under bare workerd: bundle it (bundle.mjs), write its config
-// (config.mjs), start its own workerd process (workerd.mjs).
+// (tests/support/workerd-config.mjs), start its own workerd process
+// (workerd.mjs).
 
 import path from 'node:path';
 import { freePort } from '../../tests/support/processes.mjs';
 import { bundle } from './bundle.mjs';
-import { writeWorkerdConfig } from './config.mjs';
+import { writeWorkerdConfig } from '../../tests/support/workerd-config.mjs';
 import { startWorkerd } from './workerd.mjs';
 
 /**

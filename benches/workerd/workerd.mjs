@@ -24,7 +24,7 @@ export function cpuSeconds(pid) {
 }
 
 /**
- * Starts workerd on a config written by config.mjs and waits until it
+ * Starts workerd on a config written by tests/support/workerd-config.mjs and waits until it
  * answers on `url`.
  * @returns {Promise<{url: string, pid: number, logFile: string, stop: () => Promise<void>}>}
  */

@@ -12,11 +12,12 @@
 //   ... w.url ... await w.cacheKeys() ... w.dataPoints() ... await w.output() ... await w.stop();
 
 import http from 'node:http';
-import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, makeTempDir, spawnGroup, stopGroup, waitForHttp } from './processes.mjs';
+import { str, writeWorkerdConfig } from './workerd-config.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
@@ -48,14 +49,6 @@ function decodeEvent(body) {
   return Object.fromEntries(Object.entries(event).map(([k, v]) => [k, /^(blob|index)\d+$|^dataset$/.test(k) ? text(v) : v]));
 }
 
-/** One [vars] entry as a workerd binding: strings as text, the rest as JSON. */
-function binding(name, value) {
-  const literal = (s) => JSON.stringify(s); // a valid Cap'n Proto string for these values
-  return typeof value === 'string'
-    ? `(name = ${literal(name)}, text = ${literal(value)})`
-    : `(name = ${literal(name)}, json = ${literal(JSON.stringify(value))})`;
-}
-
 /**
  * @param {object} opts
  * @param {Record<string, unknown>} opts.vars  the worker's [vars]
@@ -73,42 +66,24 @@ export async function startBareWorkerd({ vars, analytics, readyTimeoutMs = 30_00
   const tmp = await makeTempDir('registry-edge-workerd-');
   await copyFile(path.join(buildDir, 'index.js'), path.join(tmp.dir, 'index.js'));
   await copyFile(path.join(buildDir, 'index_bg.wasm'), path.join(tmp.dir, 'index_bg.wasm'));
-  await copyFile(path.join(HERE, 'workerd-cache-service.mjs'), path.join(tmp.dir, 'cache-service.mjs'));
   const sink = await startSink();
   const port = await freePort();
   const cachePort = await freePort();
-  const config = `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [
-    (name = "main", worker = .edge),
-    (name = "cache", worker = .cache),
-    (name = "internet", network = (allow = ["public", "private", "local"])),
-    (name = "${DATASET}", external = (address = "127.0.0.1:${sink.port}", http = ())),
-  ],
-  sockets = [
-    (name = "http", address = "127.0.0.1:${port}", http = (), service = "main"),
-    (name = "cache-inspection", address = "127.0.0.1:${cachePort}", http = (), service = "cache"),
-  ],
-);
-const edge :Workerd.Worker = (
-  modules = [
-    (name = "index.js", esModule = embed "index.js"),
-    (name = "index_bg.wasm", wasm = embed "index_bg.wasm"),
-  ],
-  compatibilityDate = "${COMPATIBILITY_DATE}",
-  bindings = [ ${[
-    ...Object.entries(vars ?? {}).map(([k, v]) => binding(k, v)),
-    ...(analytics ? [`(name = ${JSON.stringify(analytics)}, analyticsEngine = "${DATASET}")`] : []),
-  ].join(', ')} ],
-  cacheApiOutbound = "cache",
-);
-const cache :Workerd.Worker = (
-  modules = [ (name = "cache-service.mjs", esModule = embed "cache-service.mjs") ],
-  compatibilityDate = "${COMPATIBILITY_DATE}",
-);
-`;
-  const configFile = path.join(tmp.dir, 'config.capnp');
-  await writeFile(configFile, config);
+  const configFile = await writeWorkerdConfig({
+    dir: tmp.dir,
+    port,
+    modules: [
+      { name: 'index.js', type: 'esModule' },
+      { name: 'index_bg.wasm', type: 'wasm' },
+    ],
+    compatibilityDate: COMPATIBILITY_DATE,
+    vars: vars ?? {},
+    // workerd's own Analytics Engine binding POSTs each data point to this service.
+    extraServices: [`(name = ${str(DATASET)}, external = (address = ${str(`127.0.0.1:${sink.port}`)}, http = ()))`],
+    extraBindings: analytics ? [`(name = ${str(analytics)}, analyticsEngine = ${str(DATASET)})`] : [],
+    // The cache backend answers `x-inspect: keys` here (cacheKeys below).
+    extraSockets: [`(name = "cache-inspection", address = ${str(`127.0.0.1:${cachePort}`)}, http = (), service = "cache")`],
+  });
   const logFile = path.join(tmp.dir, 'workerd.log');
   const child = spawnGroup(WORKERD, ['serve', configFile, '--experimental'], { logFile, cwd: tmp.dir });
   const url = `http://127.0.0.1:${port}`;

@@ -1,17 +1,19 @@
-// The workerd config (capnp text) for one worker served on 127.0.0.1: its
-// modules (embedded from the bundle directory), its [vars] as bindings, the
-// Cache API backend (the tests' tests/support/workerd-cache-service.mjs) and an `internet` network that may
-// reach loopback, where the mirror buckets of the bench listen (workerd's
-// default network allows public addresses only).
+// The workerd config (capnp text) for one worker served on 127.0.0.1 by
+// bare `workerd serve`, for the tests (bare-workerd.mjs) and the benchmarks
+// (benches/workerd/): its modules (embedded from the bundle directory), its
+// [vars] as bindings, the in-memory Cache API backend
+// (workerd-cache-service.mjs) and an `internet` network that may reach
+// loopback, where the test and bench servers listen (workerd's default
+// network allows public addresses only).
 
 import { copyFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const CACHE_SERVICE = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../tests/support/workerd-cache-service.mjs');
+const CACHE_SERVICE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'workerd-cache-service.mjs');
 
 /** A capnp text literal (its escapes are C's). */
-function str(value) {
+export function str(value) {
   if (/[\x00-\x08\x0b-\x1f\x7f]/.test(value)) throw new Error(`control character in ${JSON.stringify(value)}`);
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\t/g, '\\t')}"`;
 }
@@ -33,9 +35,23 @@ function binding(name, value) {
  * @param {string[]} [opts.compatibilityFlags]
  * @param {Record<string, unknown>} [opts.vars]
  * @param {string[]} [opts.v8Flags]  e.g. --perf-basic-prof for profiling
+ * @param {string[]} [opts.extraBindings]  more bindings of the worker, as capnp
+ * @param {string[]} [opts.extraServices]  more services, as capnp
+ * @param {string[]} [opts.extraSockets]  more sockets, as capnp (the cache backend is service "cache")
  * @returns {Promise<string>} the config path
  */
-export async function writeWorkerdConfig({ dir, port, modules, compatibilityDate, compatibilityFlags = [], vars = {}, v8Flags = [] }) {
+export async function writeWorkerdConfig({
+  dir,
+  port,
+  modules,
+  compatibilityDate,
+  compatibilityFlags = [],
+  vars = {},
+  v8Flags = [],
+  extraBindings = [],
+  extraServices = [],
+  extraSockets = [],
+}) {
   await copyFile(CACHE_SERVICE, path.join(dir, 'cache-service.mjs'));
   const capnp = `using Workerd = import "/workerd/workerd.capnp";
 
@@ -44,8 +60,10 @@ const config :Workerd.Config = (
     (name = "main", worker = .worker),
     (name = "cache", worker = .cache),
     (name = "internet", network = (allow = ["public", "private", "local"])),
-  ],
-  sockets = [ (name = "http", address = ${str(`127.0.0.1:${port}`)}, http = (), service = "main") ],
+${extraServices.map((x) => `    ${x},\n`).join('')}  ],
+  sockets = [
+    (name = "http", address = ${str(`127.0.0.1:${port}`)}, http = (), service = "main"),
+${extraSockets.map((x) => `    ${x},\n`).join('')}  ],
   v8Flags = [${v8Flags.map(str).join(', ')}],
 );
 
@@ -56,7 +74,7 @@ ${modules.map((m) => `    (name = ${str(m.name)}, ${m.type} = embed ${str(m.name
   compatibilityDate = ${str(compatibilityDate)},
   compatibilityFlags = [${compatibilityFlags.map(str).join(', ')}],
   bindings = [
-${Object.entries(vars).map(([k, v]) => `    ${binding(k, v)},`).join('\n')}
+${[...Object.entries(vars).map(([k, v]) => binding(k, v)), ...extraBindings].map((b) => `    ${b},`).join('\n')}
   ],
   cacheApiOutbound = "cache",
 );
