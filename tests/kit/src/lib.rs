@@ -1,5 +1,5 @@
 //! Rust test support, shared by tests/*.rs, benches/ and fuzz/ as a crate
-//! (not by `#[path]` includes).
+//! (a workspace crate, not files included by path attributes).
 //!
 //! - [`rng`]: a seeded generator and address helpers;
 //! - [`fixture`]: small range tables compiled by the build's own compiler,
