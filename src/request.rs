@@ -53,6 +53,34 @@ impl RequestInfo<'_> {
     }
 }
 
+/// A [`RequestInfo`] that owns its text: what the adapter reads from a
+/// worker request, and what the tests build.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OwnedRequest {
+    pub method: String,
+    /// URL host as received, possibly with `:port`.
+    pub host: String,
+    pub path: String,
+    pub query: String,
+    pub client_ip: Option<String>,
+    pub client_ipv6: Option<String>,
+    pub coordinates: Option<Coordinates>,
+}
+
+impl OwnedRequest {
+    pub fn info(&self) -> RequestInfo<'_> {
+        RequestInfo {
+            method: &self.method,
+            host: &self.host,
+            path: &self.path,
+            query: &self.query,
+            client_ip: self.client_ip.as_deref(),
+            coordinates: self.coordinates,
+            client_ipv6: self.client_ipv6.as_deref(),
+        }
+    }
+}
+
 /// RFC 3986 `pchar` or `/`: a byte a URL path may hold as it is.
 pub fn is_path_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/%".contains(&b)

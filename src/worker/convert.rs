@@ -1,7 +1,7 @@
 //! Request in, reply out: the only places worker types meet the core's.
 
 use crate::decision::Reply;
-use crate::request::{split_url, Coordinates, RequestInfo};
+use crate::request::{split_url, Coordinates, OwnedRequest};
 use worker::js_sys::{Reflect, Uint8Array};
 use worker::wasm_bindgen::JsValue;
 use worker::worker_sys::web_sys;
@@ -40,52 +40,22 @@ impl Incoming {
     }
 }
 
-/// The core's [`RequestInfo`], owned: what the decision needs from a
-/// worker request.
-pub struct OwnedRequest {
-    method: String,
-    host: String,
-    path: String,
-    query: String,
-    client_ip: Option<String>,
-    client_ipv6: Option<String>,
-    coordinates: Option<Coordinates>,
-}
-
-impl OwnedRequest {
-    pub fn read(req: &Incoming) -> Result<Self> {
-        let (host, path, query) = split_url(&req.url).unwrap_or(("", "/", ""));
-        Ok(OwnedRequest {
-            // The raw method: worker::Method has no variant for unknown ones.
-            method: req.method.clone(),
-            host: host.to_string(),
-            path: path.to_string(),
-            query: query.to_string(),
-            // Cloudflare's edge sets CF-Connecting-IP; X-Forwarded-For is
-            // client-controlled and never read.
-            client_ip: req.header("CF-Connecting-IP")?,
-            // The real address when CF-Connecting-IP is a Pseudo IPv4 one.
-            client_ipv6: req.header("CF-Connecting-IPv6")?,
-            coordinates: coordinates(req),
-        })
-    }
-
-    pub fn info(&self) -> RequestInfo<'_> {
-        RequestInfo {
-            method: &self.method,
-            host: &self.host,
-            path: &self.path,
-            query: &self.query,
-            client_ip: self.client_ip.as_deref(),
-            coordinates: self.coordinates,
-            client_ipv6: self.client_ipv6.as_deref(),
-        }
-    }
-
-    /// The worker's own host, as the request URL names it.
-    pub fn host(&self) -> &str {
-        &self.host
-    }
+/// The core's [`OwnedRequest`], read from a worker request.
+pub fn read_request(req: &Incoming) -> Result<OwnedRequest> {
+    let (host, path, query) = split_url(&req.url).unwrap_or(("", "/", ""));
+    Ok(OwnedRequest {
+        // The raw method: worker::Method has no variant for unknown ones.
+        method: req.method.clone(),
+        host: host.to_string(),
+        path: path.to_string(),
+        query: query.to_string(),
+        // Cloudflare's edge sets CF-Connecting-IP; X-Forwarded-For is
+        // client-controlled and never read.
+        client_ip: req.header("CF-Connecting-IP")?,
+        // The real address when CF-Connecting-IP is a Pseudo IPv4 one.
+        client_ipv6: req.header("CF-Connecting-IPv6")?,
+        coordinates: coordinates(req),
+    })
 }
 
 /// `request.cf.latitude` / `longitude` (strings), read without trusting

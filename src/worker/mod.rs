@@ -39,7 +39,7 @@ async fn handle(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys
     };
     // Each request property is read from the runtime once.
     let incoming = convert::Incoming::read(&req);
-    let request = convert::OwnedRequest::read(&incoming)?;
+    let request = convert::read_request(&incoming)?;
     let fields = edge::EdgeFields::read(&incoming)?;
     let optional = bindings::Optional::of(&env);
     let info = request.info();
@@ -55,7 +55,7 @@ async fn handle(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys
         bindings: optional.present(),
         unhealthy_upstreams: &unhealthy,
     };
-    let checker = blob_check::checker(&config, Rc::new(ctx), request.host());
+    let checker = blob_check::checker(&config, Rc::new(ctx), &request.host);
     let recorded = Recorded::new(&checker);
     let answer = answer(
         &info,

@@ -6,7 +6,7 @@ use registry_edge::blob_check::{CheckReport, CheckSource, CheckTarget, CopyKind,
 use registry_edge::config::Config;
 use registry_edge::decision::{decide, BlobCheck, Decision};
 use registry_edge::ranges::RangeTables;
-use registry_edge::request::{Coordinates, RequestInfo};
+use registry_edge::request::{Coordinates, OwnedRequest};
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::future::Future;
@@ -139,36 +139,44 @@ pub fn fixture_config(vars: &[(&str, &str)]) -> Config {
     .unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// A request as the adapter builds it.
+/// A request as the adapter builds it ([`OwnedRequest`], which it derefs
+/// to), and the health record's verdict for the decision.
 pub struct Req {
-    pub method: &'static str,
-    pub host: String,
-    pub path: String,
-    pub query: String,
-    pub client_ip: Option<String>,
-    pub coordinates: Option<Coordinates>,
+    pub request: OwnedRequest,
     /// Upstream regions the health record marks unhealthy.
     pub unhealthy: Vec<String>,
-    pub client_ipv6: Option<String>,
+}
+
+impl std::ops::Deref for Req {
+    type Target = OwnedRequest;
+    fn deref(&self) -> &OwnedRequest {
+        &self.request
+    }
+}
+
+impl std::ops::DerefMut for Req {
+    fn deref_mut(&mut self) -> &mut OwnedRequest {
+        &mut self.request
+    }
 }
 
 pub fn get(target: &str) -> Req {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     Req {
-        method: "GET",
-        host: "registry.k8s.io".into(),
-        path: path.into(),
-        query: query.into(),
-        client_ip: None,
-        coordinates: None,
+        request: OwnedRequest {
+            method: "GET".into(),
+            host: "registry.k8s.io".into(),
+            path: path.into(),
+            query: query.into(),
+            ..OwnedRequest::default()
+        },
         unhealthy: Vec::new(),
-        client_ipv6: None,
     }
 }
 
 impl Req {
-    pub fn method(mut self, m: &'static str) -> Self {
-        self.method = m;
+    pub fn method(mut self, m: &str) -> Self {
+        self.method = m.into();
         self
     }
     pub fn from(mut self, ip: &str) -> Self {
@@ -194,17 +202,6 @@ impl Req {
     pub fn unhealthy(mut self, regions: &[&str]) -> Self {
         self.unhealthy = regions.iter().map(|r| r.to_string()).collect();
         self
-    }
-    pub fn info(&self) -> RequestInfo<'_> {
-        RequestInfo {
-            method: self.method,
-            host: &self.host,
-            path: &self.path,
-            query: &self.query,
-            client_ip: self.client_ip.as_deref(),
-            coordinates: self.coordinates,
-            client_ipv6: self.client_ipv6.as_deref(),
-        }
     }
     /// The decision with the fixture client tables ([`fixture::client_tables`]).
     pub fn decide(&self, config: &Config, blobs: &FakeBlobs) -> Decision {
