@@ -213,16 +213,8 @@ impl Config {
             Some(v) => upstream_regions::upstream_regions(&v, sites)
                 .map_err(|p| err("UPSTREAM_REGIONS", p))?,
         };
-        let upstream_health_checks = match get("UPSTREAM_HEALTH_CHECKS").as_deref() {
-            None | Some("false") => false,
-            Some("true") => true,
-            Some(v) => {
-                return Err(err(
-                    "UPSTREAM_HEALTH_CHECKS",
-                    format!("{v:?} is not true or false"),
-                ))
-            }
-        };
+        let upstream_health_checks = boolean(get("UPSTREAM_HEALTH_CHECKS"), false)
+            .map_err(|p| err("UPSTREAM_HEALTH_CHECKS", p))?;
         if upstream_health_checks && upstream_regions.is_empty() {
             return Err(err(
                 "UPSTREAM_HEALTH_CHECKS",
