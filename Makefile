@@ -23,7 +23,10 @@ export CLOUDFLARE_CF_FETCH_ENABLED := false
 WORKER_BUILD_VERSION := 0.8.7
 # wasm-bindgen-cli must equal the wasm-bindgen pinned in Cargo.toml.
 WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = .*"=\([0-9.]*\)".*/\1/p' Cargo.toml)
-DEBIAN_PACKAGES := curl gzip skopeo podman containerd docker-registry wrk
+# Every program recipes, tests and benchmarks start is listed, with the
+# target that installs it, in one file; the Debian packages come from there.
+PROGRAMS := tests/support/programs.txt
+DEBIAN_PACKAGES := $(shell awk '!/^\#/ && $$2 == "debian-tools" { print $$3 }' $(PROGRAMS) | sort -u)
 
 DEV_PORT ?= 8787
 FUZZ_SECONDS ?= 60
@@ -33,6 +36,7 @@ help:
 	@echo "make dev          serve the worker on 127.0.0.1:$(DEV_PORT) under wrangler dev (installs what is missing;"
 	@echo "                  GET /__scheduled runs the upstream health probe)"
 	@echo "make test         everything: lint, native tests, worker tests in workerd, end-to-end pulls, deploy dry run"
+	@echo "make setup        install everything the tests start (tests/support/programs.txt) and check it"
 	@echo "make build        worker-build --release into build/"
 	@echo "make bench        lookup/decision medians, wasm size, then bench-workerd"
 	@echo "make bench-workerd CPU per request, throughput and start-up under bare workerd, against a JS and a Rust floor"
@@ -42,8 +46,12 @@ help:
 
 # ---- installation ---------------------------------------------------------
 
+# setup installs every program of $(PROGRAMS) and checks that each one is
+# there; the targets that start them depend on it. build and dev need only
+# the Rust and npm tools (no apt-get on their path).
 .PHONY: setup rust-tools node-tools debian-tools
-setup: rust-tools node-tools
+setup: rust-tools node-tools debian-tools
+	node tests/support/programs.mjs
 
 rust-tools:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
@@ -74,14 +82,14 @@ WASM_FEATURES := $(addprefix --enable-,mutable-globals sign-ext nontrapping-floa
 # Exported: bench-workerd strips its hello-world floor the same way.
 export WASM_STRIP_FLAGS := --strip-debug --strip-producers $(WASM_FEATURES)
 
-build: setup
+build: rust-tools node-tools
 	worker-build --release
 	@# worker-build keeps the wasm names section (~190 KB of symbol names, for
 	@# symbolised stack traces). Panic messages keep their text without it, and
 	@# the upload is a third smaller, so drop it.
 	wasm-opt build/index_bg.wasm -o build/index_bg.wasm $(WASM_STRIP_FLAGS)
 
-dev: setup
+dev: rust-tools node-tools
 	wrangler dev --ip 127.0.0.1 --port $(DEV_PORT) --test-scheduled
 
 # Bundles the production environment offline and prints the upload size.
@@ -90,8 +98,8 @@ deploy-check: build
 
 # ---- tests ----------------------------------------------------------------
 
-.PHONY: test lint test-native test-worker test-e2e
-test: lint test-native test-worker test-e2e deploy-check
+.PHONY: test lint test-native test-rig test-worker test-e2e
+test: setup lint test-native test-rig test-worker test-e2e deploy-check
 
 lint: rust-tools
 	cargo fmt --all --check
@@ -102,16 +110,20 @@ lint: rust-tools
 test-native:
 	cargo test --workspace
 
-test-worker: build
+# The test support itself: the installation, the rig's servers and clients.
+test-rig: setup
+	node --test --test-concurrency=1 'tests/rig/*.test.mjs'
+
+test-worker: setup build
 	node --test --test-concurrency=1 'tests/worker/*.test.mjs'
 
-test-e2e: build debian-tools
+test-e2e: setup build
 	node --test --test-concurrency=1 'tests/e2e/*.test.mjs'
 
 # ---- measurements ---------------------------------------------------------
 
 .PHONY: bench bench-workerd load fuzz
-bench: build debian-tools
+bench: setup build
 	cargo bench --bench lookup
 	cargo bench --bench lookup_peers
 	cargo bench --bench decision
@@ -122,10 +134,10 @@ bench: build debian-tools
 
 # The worker under bare workerd (benches/workerd/run.mjs): CPU per request,
 # throughput of the make load mix, wasm start-up, each against floors.
-bench-workerd: build debian-tools
+bench-workerd: setup build
 	node benches/workerd/run.mjs
 
-load: build debian-tools
+load: setup build
 	node tests/load/run.mjs
 
 fuzz:

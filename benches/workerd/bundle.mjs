@@ -10,7 +10,7 @@ import { experimental_readRawConfig as readRawConfig } from 'wrangler';
 import { runChecked } from '../../tests/support/processes.mjs';
 import { ROOT } from '../../tests/support/worker.mjs';
 
-const WRANGLER = path.join(ROOT, 'node_modules/.bin/wrangler');
+const WRANGLER = 'wrangler';
 
 /** compatibility date/flags and [vars] of the repository's default environment. */
 export function repoWorkerSettings() {

@@ -7,9 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { spawnGroup, stopGroup, waitForHttp } from '../../tests/support/processes.mjs';
-import { ROOT } from '../../tests/support/worker.mjs';
 
-export const WORKERD = path.join(ROOT, 'node_modules/@cloudflare/workerd-linux-64/bin/workerd');
+export const WORKERD = 'workerd';
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 
 /** CPU seconds (user + system) the process has used so far. */

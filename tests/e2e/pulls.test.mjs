@@ -86,7 +86,7 @@ const versions = {
   podman: await toolVersion('podman'),
   containerd: await toolVersion('containerd'),
   ctr: await toolVersion('ctr'),
-  registry: await toolVersion('/usr/bin/docker-registry', ['--version']),
+  registry: await toolVersion('docker-registry', ['--version']),
 };
 
 test('client versions', (t) => {

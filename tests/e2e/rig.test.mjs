@@ -165,7 +165,7 @@ function assertBlobsFromMirror(manifests) {
 // ---- tests -------------------------------------------------------------------------
 
 test('tool versions', async (t) => {
-  for (const [bin, args] of [['skopeo'], ['podman'], ['/usr/bin/docker-registry'], ['containerd'], ['ctr']]) {
+  for (const [bin, args] of [['skopeo'], ['podman'], ['docker-registry'], ['containerd'], ['ctr']]) {
     t.diagnostic(`${bin}: ${(await toolVersion(bin, args)) ?? 'not installed'}`);
   }
 });

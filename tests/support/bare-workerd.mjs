@@ -21,7 +21,7 @@ import { str, writeWorkerdConfig } from './workerd-config.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
-const WORKERD = path.join(ROOT, 'node_modules/.bin/workerd');
+const WORKERD = 'workerd';
 // The compatibility date of the repository's wrangler.toml.
 const COMPATIBILITY_DATE = '2026-07-29';
 

@@ -12,7 +12,7 @@ import { runCommand, runChecked, makeTempDir } from './processes.mjs';
 
 const sha256 = (buf) => `sha256:${createHash('sha256').update(buf).digest('hex')}`;
 
-/** `<binary> --version` first line, or null when the binary is missing. */
+/** `<binary> --version` first line, or null when it does not answer. */
 export async function toolVersion(binary, args = ['--version']) {
   const r = await runCommand(binary, args, { timeoutMs: 10_000 });
   return r.code === 0 ? (r.stdout || r.stderr).trim().split('\n')[0] : null;

@@ -12,6 +12,7 @@ import { openSync, closeSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { resolveProgram } from './programs.mjs';
 
 const liveGroups = new Set();
 const liveTempDirs = new Set();
@@ -54,16 +55,19 @@ function installSafetyNet() {
 
 /**
  * Start `command args` in its own process group, stdout+stderr appended to
- * `logFile` (or discarded when no logFile). Returns the ChildProcess with
+ * `logFile` (or discarded when no logFile). `command` is a program of
+ * programs.txt (or a path to one): a missing one throws, naming the make
+ * target that installs it. Returns the ChildProcess with
  * extra fields: `logFile`, `exited` (Promise<{code, signal}>), `exitInfo`
  * (null while running).
  */
 export function spawnGroup(command, args = [], { logFile, env, cwd } = {}) {
   installSafetyNet();
+  const file = resolveProgram(command);
   const fd = logFile ? openSync(logFile, 'a') : 'ignore';
   let child;
   try {
-    child = spawn(command, args, {
+    child = spawn(file, args, {
       cwd,
       env: env ?? process.env,
       detached: true, // new process group, leader pid == child.pid
@@ -114,14 +118,16 @@ export async function stopGroup(child, { graceMs = 3000, killWaitMs = 2000 } = {
 }
 
 /**
- * Run a command to completion in its own process group, capturing output.
+ * Run a command (a program of programs.txt, as for spawnGroup) to
+ * completion in its own process group, capturing output.
  * Kills the group after `timeoutMs`. Never rejects for a non-zero exit: look at
  * `code`. Returns {code, signal, stdout, stderr, timedOut, durationMs}.
  */
 export async function runCommand(command, args = [], { timeoutMs = 60_000, env, cwd, input } = {}) {
   installSafetyNet();
+  const file = resolveProgram(command);
   const started = performance.now();
-  const child = spawn(command, args, {
+  const child = spawn(file, args, {
     cwd,
     env: env ?? process.env,
     detached: true,

@@ -6,7 +6,7 @@ import { writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { spawnGroup, stopGroup, waitForHttp, freePort, makeTempDir } from './processes.mjs';
 
-export const REGISTRY_BIN = process.env.REGISTRY_BIN ?? '/usr/bin/docker-registry';
+export const REGISTRY_BIN = process.env.REGISTRY_BIN ?? 'docker-registry';
 
 // distribution 2.8 config (YAML; JSON is valid YAML, which spares a YAML writer).
 // No `auth` section means anonymous access for everything. The health checker

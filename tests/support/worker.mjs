@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort, makeTempDir, spawnGroup, stopGroup, waitForHttp } from './processes.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const WRANGLER = path.join(ROOT, 'node_modules/.bin/wrangler');
+const WRANGLER = 'wrangler';
 const ENTRY = path.join(ROOT, 'build/index.js');
 // The compatibility date of the repository's wrangler.toml.
 const COMPATIBILITY_DATE = '2026-07-29';
