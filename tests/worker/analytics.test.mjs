@@ -37,7 +37,7 @@ after(async () => {
 
 /** README's mapping: column (index1, blobN, doubleN) -> record field. */
 async function documentedMapping() {
-  const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8');
+  const readme = await readFile(path.join(ROOT, 'docs/operating.md'), 'utf8');
   const mapping = {};
   for (const m of readme.matchAll(/^\| `((?:index|blob|double)\d+)` \| `([a-z_]+)`/gm)) mapping[m[1]] = m[2];
   return mapping;
