@@ -1,6 +1,7 @@
 //! `make bench`: median native time of one redirect decision with the real
-//! compiled tables, subrequest excluded (the existence check answers at
-//! once, as the in-isolate cache does). Prints, each alone on a line:
+//! compiled tables, the request read from its text included, subrequest
+//! excluded (the existence check answers at once, as the in-isolate cache
+//! does). Prints, each alone on a line:
 //! `decide_blob_ns` (an AWS eu-west-3 client, mirror hit),
 //! `decide_manifest_ns` (a tag manifest), `decide_regions_ns` (the slower
 //! of a manifest and a nearest-mirror blob of an AWS us-east-1 client, with
@@ -9,14 +10,14 @@
 //! its JSON line and mapped to its data point, as the worker does per
 //! request).
 
-use registry_edge::answer::{answer, Context};
-use registry_edge::blob_check::{CheckReport, CheckSource, CheckTarget, Outcome};
+use registry_edge::checks::blob::{BlobCheck, CheckReport, CheckSource, CheckTarget, Outcome};
 use registry_edge::config::Config;
-use registry_edge::decision::{decide, BlobCheck};
-use registry_edge::ranges::TABLES;
-use registry_edge::record::{Edge, Inputs, Record, Recorded};
-use registry_edge::request::RequestInfo;
-use registry_edge::status::Bindings;
+use registry_edge::decision::decide;
+use registry_edge::places::TABLES;
+use registry_edge::request::{RawRequest, Request};
+use registry_edge::serving::record::{Edge, Record};
+use registry_edge::serving::status::Bindings;
+use registry_edge::serving::{answer, Conditions};
 use registry_edge_testkit::block_on;
 use std::hint::black_box;
 use std::time::Instant;
@@ -50,20 +51,22 @@ fn median_ns(mut one_call: impl FnMut()) -> f64 {
     samples[ROUNDS / 2]
 }
 
-fn decision_ns(config: &Config, req: &RequestInfo<'_>) -> f64 {
+fn decision_ns(config: &Config, raw: &RawRequest) -> f64 {
     median_ns(|| {
-        let decision = block_on(decide(black_box(req), config, &TABLES, &Present, &[]));
+        let req = Request::read(black_box(raw), &TABLES);
+        let decision = block_on(decide(&req, config, &TABLES, &Present, &[]));
         black_box(decision);
     })
 }
 
 /// What the worker does per request besides I/O: the answer (decision
 /// included), the record, its JSON line and its data point.
-fn answer_with_record_ns(config: &Config, req: &RequestInfo<'_>) -> f64 {
-    let authorization = Some("Bearer 0123456789abcdef0123456789abcdef");
-    let context = Context {
-        scheme: "https",
-        authorization,
+fn answer_with_record_ns(config: &Config, raw: &RawRequest) -> f64 {
+    let raw = RawRequest {
+        authorization: Some("Bearer 0123456789abcdef0123456789abcdef".into()),
+        ..raw.clone()
+    };
+    let conditions = Conditions {
         rate_limited: false,
         now_ms: 1.8e12,
         bindings: Bindings::default(),
@@ -76,20 +79,11 @@ fn answer_with_record_ns(config: &Config, req: &RequestInfo<'_>) -> f64 {
         user_agent: Some("containerd/v1.7.27"),
     };
     median_ns(|| {
-        let req = black_box(req);
-        let recorded = Recorded::new(&Present);
-        let answer = block_on(answer(req, &context, config, &TABLES, &recorded, || {
+        let req = Request::read(black_box(&raw), &TABLES);
+        let answer = block_on(answer(&req, &conditions, config, &TABLES, &Present, || {
             [0; 16]
         }));
-        let record = Record::new(Inputs {
-            request: req,
-            answer: &answer,
-            tables: &TABLES,
-            upstream_regions: &config.upstream_regions,
-            edge,
-            check: recorded.report(),
-            authorization,
-        });
+        let record = Record::new(&req, &answer, edge);
         black_box(record.to_json());
         black_box(record.data_point());
     })
@@ -118,19 +112,19 @@ fn main() {
             .map(|(_, v)| v.to_string())
     })
     .expect("valid configuration");
-    let blob = RequestInfo {
-        method: "GET",
-        host: "registry.k8s.io",
-        path: "/v2/pause/blobs/sha256:da86e6ba6ca197bf6bc5e9d900febd906b133eaa4750e6bed647b0fbe50ed43e",
-        query: "",
-        client_ip: Some("35.180.1.1"),
-        coordinates: None,
-        client_ipv6: None,
+    let blob = RawRequest {
+        method: "GET".into(),
+        scheme: "https".into(),
+        host: "registry.k8s.io".into(),
+        path: "/v2/pause/blobs/sha256:da86e6ba6ca197bf6bc5e9d900febd906b133eaa4750e6bed647b0fbe50ed43e"
+            .into(),
+        client_ip: Some("35.180.1.1".into()),
+        ..RawRequest::default()
     };
-    let manifest = RequestInfo {
-        path: "/v2/pause/manifests/3.10",
-        client_ip: Some("35.220.26.1"),
-        ..blob
+    let manifest = RawRequest {
+        path: "/v2/pause/manifests/3.10".into(),
+        client_ip: Some("35.220.26.1".into()),
+        ..blob.clone()
     };
     println!("decide_blob_ns {:.0}", decision_ns(&config, &blob));
     println!("decide_manifest_ns {:.0}", decision_ns(&config, &manifest));
@@ -173,14 +167,14 @@ fn main() {
             .map(|(_, v)| v.to_string())
     })
     .expect("valid configuration");
-    let us_east_1 = RequestInfo {
-        path: "/v2/pause/manifests/3.10",
-        client_ip: Some("44.192.0.9"),
-        ..blob
+    let us_east_1 = RawRequest {
+        path: "/v2/pause/manifests/3.10".into(),
+        client_ip: Some("44.192.0.9".into()),
+        ..blob.clone()
     };
-    let nearest_blob = RequestInfo {
-        client_ip: Some("44.192.0.9"),
-        ..blob
+    let nearest_blob = RawRequest {
+        client_ip: Some("44.192.0.9".into()),
+        ..blob.clone()
     };
     let manifest_ns = decision_ns(&with_regions, &us_east_1);
     let blob_ns = decision_ns(&with_regions, &nearest_blob);

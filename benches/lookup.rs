@@ -6,7 +6,7 @@
 //! to target/bench/ for the wasm32 harness (benches/wasm/lookup.mjs) so both
 //! measure the same.
 
-use registry_edge::ranges::{self, TABLES};
+use registry_edge::places::ranges::{self, TABLES};
 use registry_edge_testkit::lookup_mix::{lookup_mix, median, pass_ns, real_data};
 use std::io::Write;
 use std::path::Path;

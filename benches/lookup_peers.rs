@@ -21,7 +21,7 @@ use ip_network_table::IpNetworkTable;
 use prefix_trie::PrefixMap;
 use range_tablegen::layout::Layout;
 use range_tablegen::Prefix;
-use registry_edge::ranges::{Location, TABLES};
+use registry_edge::places::ranges::{Location, TABLES};
 use registry_edge_testkit::last;
 use registry_edge_testkit::lookup_mix::{lookup_mix, median, pass_ns, real_data};
 use std::net::{Ipv4Addr, Ipv6Addr};

@@ -4,7 +4,7 @@
 //!
 //! cargo build --release --target wasm32-unknown-unknown --example wasm_lookup_bench --no-default-features
 
-use registry_edge::ranges;
+use registry_edge::places::ranges;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// Room for `bytes` bytes of input, owned by the module until it ends.

@@ -1,30 +1,32 @@
 //! registry-edge: the registry.k8s.io redirector as an edge worker.
 //!
-//! The pipeline: provider data → `ranges/cloud-ranges.txt` (committed) →
-//! compiled tries ([`ranges`], built by build.rs with range-tablegen) →
-//! the decision ([`decision`], a pure function given the tables) → the
-//! worker adapter (`src/worker`, wasm32 only).
+//! The layers, each using only those above it (docs/request-handling.md
+//! says what a request goes through):
 //!
-//! The pure core is plain Rust, tested natively.
+//! - [`oci`]: the OCI distribution grammar (names, tags, digests, pull
+//!   paths, error bodies);
+//! - [`places`]: where addresses and regions are (the range tables build.rs
+//!   compiled from the committed snapshot) and the distances between them;
+//! - [`request`]: one request, read once into typed values;
+//! - [`config`]: the worker's variables, in typed groups;
+//! - [`checks`]: the platform-free cores of the blob existence check and of
+//!   the upstream health record;
+//! - [`decision`]: the redirect decision, a pure function, and the facts it
+//!   carries;
+//! - [`serving`]: the answer around the decision (rate limits, pull
+//!   sessions, the status page), its HTTP reply and its record;
+//! - `worker` (wasm32 only): the Workers adapter, which reads requests and
+//!   bindings, performs the checks' I/O and writes replies and records.
+//!
+//! Everything but the adapter is plain Rust, tested natively.
 
-pub mod blob_check;
+pub mod checks;
 pub mod config;
 pub mod decision;
-pub mod geo;
 pub mod oci;
-pub mod ranges;
+pub mod places;
 pub mod request;
-pub mod upstream_health;
-
-// Operating it: the answer around the decision, pull sessions, the status
-// page and the per-request record.
-pub mod answer;
-pub mod kind;
-pub mod record;
-pub mod sessions;
-pub mod status;
-
-pub use ranges::{Cloud, Location};
+pub mod serving;
 
 #[cfg(all(target_arch = "wasm32", feature = "worker"))]
 mod worker;

@@ -1,18 +1,18 @@
-//! The answer around the decision (src/answer.rs): pull sessions, rate
-//! limits, the status page and the ranges header, on fixture tables.
+//! The answer around the decision (src/serving/answer.rs): pull sessions,
+//! rate limits, the status page and the ranges header, on fixture tables.
 
-use registry_edge::answer::{answer, Answer, Context};
 use registry_edge::config::Config;
 use registry_edge::decision::Decision;
-use registry_edge::ranges::PROVIDERS;
-use registry_edge::sessions::Session;
-use registry_edge::status::{oldest_created, Bindings, RANGES_HEADER};
-use registry_edge_testkit::fixture::{self, client_tables};
+use registry_edge::places::ranges::PROVIDERS;
+use registry_edge::request::Session;
+use registry_edge::request::{Credentials, Request};
+use registry_edge::serving::status::{oldest_created, Bindings, RANGES_HEADER};
+use registry_edge::serving::{answer, Answer, Conditions};
+use registry_edge_testkit::fixture::{self, client_tables, D};
 use registry_edge_testkit::{block_on, config, get, invariants, FakeBlobs, Req};
 
 const UP: &str = "https://upstream.example";
 const MIRROR: &str = "https://eu-west-3.mirror.example";
-const D: &str = "sha256:da86e6ba6ca197bf6bc5e9d900febd906b133eaa4750e6bed647b0fbe50ed43e";
 const TOKEN: &str = "00112233445566778899aabbccddeeff";
 const RANDOM: [u8; 16] = [
     0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,
@@ -48,29 +48,31 @@ const PLAIN: Call<'static> = Call {
     scheme: "https",
 };
 
-fn run(req: &Req, config: &Config, call: Call<'_>) -> Answer {
+fn run<'c>(req: &Req, config: &'c Config, call: Call<'_>) -> Answer<'c> {
     let blobs = FakeBlobs::with(&[&format!("{MIRROR}/containers/images/{D}")]);
-    let context = Context {
-        scheme: call.scheme,
-        authorization: call.authorization,
+    let mut raw = req.request.clone();
+    raw.scheme = call.scheme.into();
+    raw.authorization = call.authorization.map(str::to_string);
+    let request = Request::read(&raw, client_tables());
+    let conditions = Conditions {
         rate_limited: call.rate_limited,
         now_ms: 1_795_641_923_500.0,
         bindings: Bindings::default(),
         unhealthy_upstreams: &[],
     };
     let answer = block_on(answer(
-        &req.info(),
-        &context,
+        &request,
+        &conditions,
         config,
         client_tables(),
         &blobs,
         || RANDOM,
     ));
-    invariants::check_answer(&req.info(), config, &answer, &blobs.asked.borrow());
+    invariants::check_answer(&request, config, &answer, &blobs.asked.borrow());
     answer
 }
 
-fn header<'r>(reply: &'r registry_edge::decision::Reply, name: &str) -> Option<&'r str> {
+fn header<'r>(reply: &'r registry_edge::serving::Reply, name: &str) -> Option<&'r str> {
     reply
         .headers
         .iter()
@@ -81,7 +83,7 @@ fn header<'r>(reply: &'r registry_edge::decision::Reply, name: &str) -> Option<&
 #[test]
 fn sessions_are_off_by_default() {
     let c = vars(&[]);
-    assert!(!c.pull_sessions);
+    assert!(!c.operating.pull_sessions);
     assert_eq!(
         run(&get("/v2/"), &c, PLAIN),
         Answer::Decided(Decision::ApiVersion)
@@ -108,7 +110,7 @@ fn an_anonymous_ping_or_manifest_is_challenged_to_fetch_a_token() {
     ] {
         let a = run(&get(path), &c, PLAIN);
         assert_eq!(a, Answer::Challenge(challenge.into()), "{path}");
-        let reply = a.reply(path);
+        let reply = a.reply(&get(path).read());
         assert_eq!(reply.status, 401);
         assert_eq!(header(&reply, "WWW-Authenticate"), Some(challenge));
         assert_eq!(
@@ -192,11 +194,13 @@ fn any_authorization_header_passes_and_only_a_token_names_a_session() {
         );
     }
     assert_eq!(
-        Session::from_authorization(Some(&bearer)).map(|s| s.as_str().to_string()),
+        Credentials::read(Some(&bearer))
+            .session()
+            .map(|s| s.as_str().to_string()),
         Some(TOKEN.to_string())
     );
     assert_eq!(
-        Session::from_authorization(Some("Bearer not-one-of-ours")),
+        Credentials::read(Some("Bearer not-one-of-ours")).session(),
         None
     );
 }
@@ -210,7 +214,7 @@ fn the_token_endpoint_issues_a_random_session() {
         PLAIN,
     );
     assert_eq!(a, Answer::Token(Session::from_random(RANDOM)));
-    let reply = a.reply("/token");
+    let reply = a.reply(&get("/token").read());
     assert_eq!(reply.status, 200);
     assert_eq!(header(&reply, "Cache-Control"), Some("no-store"));
     let body: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
@@ -219,18 +223,17 @@ fn the_token_endpoint_issues_a_random_session() {
     assert_eq!(body["expires_in"], 3600);
     // The random source is asked only for a token.
     let blobs = FakeBlobs::default();
-    let context = Context {
-        scheme: "https",
-        authorization: None,
+    let conditions = Conditions {
         rate_limited: false,
         now_ms: 0.0,
         bindings: Bindings::default(),
         unhealthy_upstreams: &[],
     };
     let never = || -> [u8; 16] { panic!("random bytes drawn for a request that issues no token") };
+    let ping = get("/v2/");
     block_on(answer(
-        &get("/v2/").info(),
-        &context,
+        &ping.read(),
+        &conditions,
         &c,
         client_tables(),
         &blobs,
@@ -255,7 +258,7 @@ fn over_the_limit_is_429_with_retry_after() {
             oci: true
         }
     );
-    let reply = a.reply(&path);
+    let reply = a.reply(&get(&path).read());
     assert_eq!(reply.status, 429);
     assert_eq!(header(&reply, "Retry-After"), Some("7"));
     let body: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
@@ -265,7 +268,7 @@ fn over_the_limit_is_429_with_retry_after() {
         rate_limited: true,
         ..PLAIN
     };
-    let reply = run(&get("/"), &c, limited).reply("/");
+    let reply = run(&get("/"), &c, limited).reply(&get("/").read());
     assert_eq!(
         (reply.status, header(&reply, "Retry-After")),
         (429, Some("7"))
@@ -332,7 +335,7 @@ fn status_page() {
     assert_eq!(status["features"]["log_sample_rate"], 1.0);
     // Names, never URLs.
     assert!(!document.contains("://"), "{document}");
-    assert_eq!(a.reply("/_status").status, 200);
+    assert_eq!(a.reply(&get("/_status").read()).status, 200);
 }
 
 #[test]
@@ -348,11 +351,62 @@ fn registry_answers_name_the_oldest_range_data() {
             authorization: call_auth,
             ..PLAIN
         };
-        let reply = run(&get(path), &c, call).reply(path);
+        let reply = run(&get(path), &c, call).reply(&get(path).read());
         let value = header(&reply, RANGES_HEADER).unwrap_or_else(|| panic!("{path}"));
         assert_eq!(Some(value.to_string()), oldest_created(&PROVIDERS));
         assert!(value.ends_with('Z') && value.len() == 20, "{value}");
     }
-    let reply = run(&get("/"), &c, PLAIN).reply("/");
+    let reply = run(&get("/"), &c, PLAIN).reply(&get("/").read());
     assert_eq!(header(&reply, RANGES_HEADER), None);
+}
+
+/// A percent-encoded reference or digest is the same request as its
+/// decoded form: the same answer, the same challenge, the same record.
+#[test]
+fn percent_encoded_requests_are_answered_and_recorded_as_decoded() {
+    use registry_edge::serving::record::{Edge, Record};
+    let hex = &D[7..];
+    let pairs = [
+        (
+            "/v2/pause/manifests/3.10".to_string(),
+            "/v2/pause/manifests/3%2E10".to_string(),
+        ),
+        (
+            format!("/v2/pause/manifests/{D}"),
+            format!("/v2/pause/manifests/sha256%3A{hex}"),
+        ),
+        (
+            format!("/v2/pause/blobs/{D}"),
+            format!("/v2/pause/blobs/sha256%3a{hex}"),
+        ),
+        (
+            format!("/v2/pause/referrers/{D}"),
+            format!("/v2/pause/referrers/sha256%3A{hex}"),
+        ),
+    ];
+    for c in [sessions_on(), vars(&[])] {
+        for authorization in [None, Some("Bearer 00112233445566778899aabbccddeeff")] {
+            for (decoded, encoded) in &pairs {
+                let call = || Call {
+                    authorization,
+                    ..PLAIN
+                };
+                let seen = |path: &str| {
+                    let req = get(path).from(fixture::AWS_EU_WEST_3);
+                    let answer = run(&req, &c, call());
+                    let mut raw = req.request.clone();
+                    raw.authorization = authorization.map(str::to_string);
+                    let request = Request::read(&raw, client_tables());
+                    let record = Record::new(&request, &answer, Edge::default()).to_json();
+                    (answer.reply(&request), record)
+                };
+                assert_eq!(seen(decoded), seen(encoded), "{encoded}");
+            }
+        }
+    }
+    // With sessions on, the encoded manifest is challenged like its
+    // decoded form.
+    let c = sessions_on();
+    let a = run(&get("/v2/pause/manifests/3%2E10"), &c, PLAIN);
+    assert!(matches!(a, Answer::Challenge(_)), "{a:?}");
 }

@@ -1,9 +1,9 @@
-//! The blob check's state machine (`blob_check::Checker`) on a simulated
+//! The blob check's state machine (`checks::blob::Checker`) on a simulated
 //! runtime (tests/kit/src/sim.rs): time is passed in, copies are scripted,
-//! the Cache API is in memory. Issue 8, items 1 to 6; the worker's I/O half
-//! is covered over HTTP in tests/worker/.
+//! the Cache API is in memory. The worker's I/O half is covered over HTTP
+//! in tests/worker/.
 
-use registry_edge::blob_check::{
+use registry_edge::checks::blob::{
     breaker_key, existence_key, BlobCheck, CheckReport, CheckSettings, CheckSource, CheckState,
     CheckTarget, ColoEntry, Failure, Outcome, Remembered, MANIFEST_ACCEPT, PRESENT_TTL_SECONDS,
     WAIT_MARGIN_MS,
@@ -23,13 +23,14 @@ const T0: u64 = 1_800_000_000_000;
 const TICK: u64 = 5;
 
 fn settings() -> CheckSettings {
-    CheckSettings::of(&config(&[
+    (config(&[
         ("UPSTREAM_REGISTRY_ENDPOINT", "https://upstream.example"),
         ("BLOB_CHECK_TIMEOUT_MS", "1000"),
         ("NEGATIVE_CACHE_SECONDS", "60"),
         ("BREAKER_FAILURES", "3"),
         ("BREAKER_SECONDS", "30"),
     ]))
+    .checks
 }
 
 fn digest(i: u64) -> String {
@@ -51,7 +52,7 @@ fn check(sim: &Sim, state: &Rc<RefCell<CheckState>>, url: &str) -> CheckReport {
     sim.run(checker.check(CheckTarget::mirror(url)))
 }
 
-/// Issue 8, item 1: the runtime cancels a request whose client went away by
+/// The runtime cancels a request whose client went away by
 /// never polling its future again, without dropping it. The check it
 /// started must still finish, be shared, and be remembered.
 #[test]
@@ -89,7 +90,7 @@ fn a_request_abandoned_mid_check_strands_nothing() {
     assert_eq!(sim.head_count(&url), 1);
 }
 
-/// Issue 8, item 1: even if the check's own background work were lost, the
+/// Even if the check's own background work were lost, the
 /// entry of a check in flight counts as absent once it is older than the
 /// timeout plus the margin: no URL stays "pending" for the isolate's life.
 #[test]
@@ -119,7 +120,7 @@ fn a_check_lost_altogether_expires_after_the_timeout_and_margin() {
     assert_eq!(sim.head_count(&url), 1);
 }
 
-/// Concurrent checks of one URL share one HEAD (kept from before).
+/// Concurrent checks of one URL share one HEAD.
 #[test]
 fn concurrent_checks_of_one_url_share_one_head() {
     let sim = Sim::at(T0);
@@ -143,7 +144,7 @@ fn concurrent_checks_of_one_url_share_one_head() {
     assert_eq!(sim.head_count(&url), 1);
 }
 
-/// Issue 8, item 2: after BREAKER_FAILURES consecutive failed checks the
+/// After BREAKER_FAILURES consecutive failed checks the
 /// copy is skipped for BREAKER_SECONDS (in this isolate and, through the
 /// Cache API, in the colo's others); then one probe; its success closes it.
 #[test]
@@ -233,7 +234,7 @@ fn a_failing_copy_is_skipped_then_probed_once() {
     assert!(sim.warnings().iter().any(|w| w.contains("closed")));
 }
 
-/// Issue 8, item 2: a probe that fails opens the breaker for another period.
+/// A probe that fails opens the breaker for another period.
 #[test]
 fn a_failed_probe_opens_the_breaker_again() {
     let sim = Sim::at(T0);
@@ -259,7 +260,7 @@ fn a_failed_probe_opens_the_breaker_again() {
     assert_eq!(sim.heads().len(), 4);
 }
 
-/// Issue 8, item 3: 200 is present; 403, 404 and 410 are absent (cached);
+/// 200 is present; 403, 404 and 410 are absent (cached);
 /// every other status, network errors and timeouts are failures: not
 /// cached, and counted by the breaker.
 #[test]
@@ -321,7 +322,7 @@ fn only_absence_means_absent() {
     }
 }
 
-/// Issue 8, item 4: an answer read from the Cache API is kept in the
+/// An answer read from the Cache API is kept in the
 /// isolate only as long as its Cache API entry had left, so "absent" is
 /// remembered for at most NEGATIVE_CACHE_SECONDS in all.
 #[test]
@@ -354,7 +355,7 @@ fn an_answer_from_the_colo_lives_no_longer_than_its_entry() {
     assert_eq!((r.outcome, r.source), (Outcome::Present, CheckSource::Head));
 }
 
-/// Issue 8, item 5: Cache API writes happen after the waiters have their
+/// Cache API writes happen after the waiters have their
 /// answer (a write that never completes delays nobody), under a key on the
 /// worker's own host, never the mirror's.
 #[test]
@@ -402,7 +403,7 @@ fn cache_writes_are_off_the_response_path_and_keyed_on_the_workers_host() {
     assert_eq!(sim.background_tasks(), 1, "the write is still pending");
 }
 
-/// Issue 8, item 6: a flood of distinct missing digests does not flush the
+/// A flood of distinct missing digests does not flush the
 /// known-present blobs from the isolate's memory.
 #[test]
 fn a_flood_of_missing_digests_does_not_evict_present_blobs() {
@@ -429,7 +430,7 @@ fn a_flood_of_missing_digests_does_not_evict_present_blobs() {
     assert_eq!(sim.heads().len(), heads);
 }
 
-/// Issue 10, section 5: a regional upstream registry is checked through the
+/// A regional upstream registry is checked through the
 /// same machinery, with its own reading of statuses (`CopyKind::Registry`):
 /// only 404 is absent (cached for NEGATIVE_CACHE_SECONDS), 200 present
 /// (kept long); 401, 403, 410 and the rest are failures: not cached,

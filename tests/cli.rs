@@ -84,7 +84,7 @@ fn ranges_prints_provenance_and_counts() {
     let out = cli().arg("ranges").output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    for provider in &registry_edge::ranges::PROVIDERS {
+    for provider in &registry_edge::places::ranges::PROVIDERS {
         assert!(
             text.contains(&format!("sync_token={}", provider.sync_token)),
             "{text}"

@@ -2,7 +2,7 @@
 //! and an error naming the variable for every kind of mistake.
 
 use registry_edge::config::{Config, ConfigError};
-use registry_edge::ranges::{find_site, Cloud, TABLES};
+use registry_edge::places::ranges::{find_site, Cloud, TABLES};
 
 fn parse(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
     Config::from_vars(|name| {
@@ -24,31 +24,36 @@ fn error(vars: &[(&str, &str)]) -> ConfigError {
 #[test]
 fn defaults() {
     let c = parse(&[UP]).unwrap();
+    assert_eq!(c.upstream.endpoint, "https://us-central1-docker.pkg.dev");
+    assert_eq!(c.upstream.path, "");
     assert_eq!(
-        c.upstream_registry_endpoint,
-        "https://us-central1-docker.pkg.dev"
+        c.hosts.info_url,
+        "https://github.com/kubernetes/registry.k8s.io"
     );
-    assert_eq!(c.upstream_registry_path, "");
-    assert_eq!(c.info_url, "https://github.com/kubernetes/registry.k8s.io");
     assert_eq!(
-        c.privacy_url,
+        c.hosts.privacy_url,
         "https://www.linuxfoundation.org/privacy-policy/"
     );
     assert_eq!(
-        (c.blob_check_timeout_ms, c.negative_cache_seconds),
+        (c.checks.timeout_ms, c.checks.negative_ttl_seconds),
         (2000, 60)
     );
-    assert_eq!(c.mirror_fallback_km, 2000);
-    assert!(!c.upstream_health_checks);
-    assert_eq!((c.breaker_failures, c.breaker_seconds), (3, 30));
+    assert_eq!(c.mirrors.fallback_km, 2000);
+    assert!(!c.upstream.health_checks);
+    assert_eq!(
+        (c.checks.breaker.failures, c.checks.breaker.open_ms / 1000),
+        (3, 30)
+    );
     assert!(
-        c.blob_mirrors.is_empty() && c.upstream_regions.is_empty() && c.legacy_hosts.is_empty()
+        c.mirrors.by_region.is_empty()
+            && c.upstream.regions.is_empty()
+            && c.hosts.legacy.is_empty()
     );
     assert_eq!(
         (
-            c.signature_upstream_endpoint,
-            c.default_blob_base_url,
-            c.primary_host
+            c.upstream.signature_endpoint,
+            c.mirrors.default_blob_base,
+            c.hosts.primary
         ),
         (None, None, None)
     );
@@ -78,24 +83,27 @@ fn structured_variables_as_tables_or_json_strings() {
         ("BREAKER_SECONDS", "\"3600\""),
     ])
     .unwrap();
-    assert_eq!((c.breaker_failures, c.breaker_seconds), (0, 3600));
     assert_eq!(
-        c.blob_mirrors[&(Cloud::Aws, "us-east-1".into())],
+        (c.checks.breaker.failures, c.checks.breaker.open_ms / 1000),
+        (0, 3600)
+    );
+    assert_eq!(
+        c.mirrors.by_region[&(Cloud::Aws, "us-east-1".into())].base,
         "https://a.example"
     );
     assert_eq!(
-        c.blob_mirrors[&(Cloud::Aws, "cn-north-1".into())],
+        c.mirrors.by_region[&(Cloud::Aws, "cn-north-1".into())].base,
         "https://b.example"
     );
-    assert_eq!(c.upstream_regions[0].endpoint, "https://eu.example");
+    assert_eq!(c.upstream.regions[0].endpoint, "https://eu.example");
     assert_eq!(
-        (c.blob_check_timeout_ms, c.negative_cache_seconds),
+        (c.checks.timeout_ms, c.checks.negative_ttl_seconds),
         (1500, 0)
     );
-    assert_eq!(c.legacy_hosts, ["k8s.gcr.io", "old.example"]);
-    assert_eq!(c.primary_host.as_deref(), Some("registry.k8s.io"));
-    assert_eq!(c.upstream_registry_path, "k8s-artifacts-prod/images");
-    assert_eq!(c.signature_upstream_endpoint, None, "empty means unset");
+    assert_eq!(c.hosts.legacy, ["k8s.gcr.io", "old.example"]);
+    assert_eq!(c.hosts.primary.as_deref(), Some("registry.k8s.io"));
+    assert_eq!(c.upstream.path, "k8s-artifacts-prod/images");
+    assert_eq!(c.upstream.signature_endpoint, None, "empty means unset");
 }
 
 #[test]
@@ -392,7 +400,7 @@ fn every_mistake_names_its_variable() {
             "BREAKER_SECONDS",
             "1 to 3600",
         ),
-        // Issue 8, item 12: every request would 301 to itself.
+        // Every request would 301 to itself.
         (
             vec![
                 UP,
@@ -438,7 +446,8 @@ fn mirror_keys_name_a_cloud_and_region() {
     ])
     .unwrap();
     let keys: Vec<(Cloud, &str)> = c
-        .blob_mirrors
+        .mirrors
+        .by_region
         .keys()
         .map(|(cloud, region)| (*cloud, region.as_str()))
         .collect();
@@ -451,10 +460,10 @@ fn mirror_keys_name_a_cloud_and_region() {
         ]
     );
     assert_eq!(
-        c.blob_mirrors[&(Cloud::Azure, "westeurope".into())],
+        c.mirrors.by_region[&(Cloud::Azure, "westeurope".into())].base,
         "https://c.example"
     );
-    assert_eq!(c.mirror_fallback_km, 0);
+    assert_eq!(c.mirrors.fallback_km, 0);
 }
 
 #[test]
@@ -472,9 +481,10 @@ fn upstream_regions_without_coordinates_are_placed_by_the_region_sites() {
     .unwrap();
     let paris = find_site(TABLES.sites, Cloud::Gcp, "europe-west9").expect("a GCP site");
     let placed: Vec<(&str, f64, f64)> = c
-        .upstream_regions
+        .upstream
+        .regions
         .iter()
-        .map(|r| (r.name.as_str(), r.lat, r.lon))
+        .map(|r| (r.name.as_str(), r.point.lat, r.point.lon))
         .collect();
     assert_eq!(
         placed,
@@ -485,7 +495,7 @@ fn upstream_regions_without_coordinates_are_placed_by_the_region_sites() {
             ("us-east1", 33.0, -80.0),
         ]
     );
-    assert!(c.upstream_health_checks);
+    assert!(c.upstream.health_checks);
 }
 
 #[test]
@@ -493,9 +503,9 @@ fn operating_variables() {
     let c = parse(&[UP]).unwrap();
     assert_eq!(
         (
-            c.log_sample_rate,
-            c.pull_sessions,
-            c.rate_limit_period_seconds
+            c.operating.log_sample_rate,
+            c.operating.pull_sessions,
+            c.operating.rate_limit_period_seconds
         ),
         (1.0, false, 60)
     );
@@ -508,9 +518,9 @@ fn operating_variables() {
     .unwrap();
     assert_eq!(
         (
-            c.log_sample_rate,
-            c.pull_sessions,
-            c.rate_limit_period_seconds
+            c.operating.log_sample_rate,
+            c.operating.pull_sessions,
+            c.operating.rate_limit_period_seconds
         ),
         (0.0, true, 10)
     );

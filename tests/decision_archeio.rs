@@ -9,11 +9,11 @@
 //!   OCI digest grammar for sha256 forbids: we answer 400 DIGEST_INVALID,
 //!   and a real `sha512:<128 hex>` digest is redirected.
 
-use registry_edge::ranges::TABLES;
+use registry_edge::places::ranges::TABLES;
+use registry_edge_testkit::fixture::{D, D_HEX};
 use registry_edge_testkit::*;
 
-const D: &str = "sha256:da86e6ba6ca197bf6bc5e9d900febd906b133eaa4750e6bed647b0fbe50ed43e";
-const HEX: &str = "da86e6ba6ca197bf6bc5e9d900febd906b133eaa4750e6bed647b0fbe50ed43e";
+const HEX: &str = D_HEX;
 const EU_WEST_3: &str =
     "https://prod-registry-k8s-io-eu-west-3.s3.dualstack.eu-west-3.amazonaws.com";
 // httptest.NewRequest's default RemoteAddr.

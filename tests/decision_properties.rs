@@ -6,18 +6,18 @@
 //! through the whole answer (src/answer.rs: pull sessions, rate limits,
 //! status), and their records never hold the client address.
 
-use registry_edge::answer::{answer, Context};
 use registry_edge::config::Config;
 use registry_edge::decision::decide;
-use registry_edge::record::{Edge, Inputs, Record};
-use registry_edge::request::{Coordinates, RequestInfo};
-use registry_edge::status::Bindings;
-use registry_edge_testkit::fixture::{self, client_tables};
+use registry_edge::request::{Coordinates, RawRequest, Request};
+use registry_edge::serving::record::{Edge, Record};
+use registry_edge::serving::status::Bindings;
+use registry_edge::serving::{answer, Conditions};
+use registry_edge_testkit::fixture::{self, client_tables, D, D_HEX};
 use registry_edge_testkit::{block_on, config, invariants, Rng, ScriptedBlobs};
 use std::collections::BTreeSet;
 
-const DIGEST: &str = "sha256:da86e6ba6ca197bf6bc5e9d900febd906b133eaa4750e6bed647b0fbe50ed43e";
-const HEX: &str = "da86e6ba6ca197bf6bc5e9d900febd906b133eaa4750e6bed647b0fbe50ed43e";
+const DIGEST: &str = D;
+const HEX: &str = D_HEX;
 
 /// Hostile text on top of the shared generator.
 trait Hostile {
@@ -268,15 +268,24 @@ fn hostile_requests_never_escape() {
             let ip = hostile_ip(&mut rng);
             let ipv6 = hostile_ip(&mut rng);
             check.answers.set(if rng.chance(50) { 0xff } else { 0 });
-            let req = RequestInfo {
-                method,
-                host: &host,
-                path: &path,
-                query: &query,
-                client_ip: ip.as_deref(),
-                coordinates: hostile_coordinates(&mut rng),
-                client_ipv6: ipv6.as_deref(),
+            let authorization = match rng.below(4) {
+                0 => None,
+                1 => Some(format!("Bearer {}", &HEX[..32])),
+                2 => Some(format!("Bearer {}", rng.junk(40))),
+                _ => Some(rng.junk(40)),
             };
+            let raw = RawRequest {
+                method: method.to_string(),
+                scheme: rng.pick(&["https", "http", "", "javascript"]).to_string(),
+                host: host.clone(),
+                path: path.clone(),
+                query: query.clone(),
+                client_ip: ip.clone(),
+                client_ipv6: ipv6.clone(),
+                coordinates: hostile_coordinates(&mut rng),
+                authorization,
+            };
+            let req = Request::read(&raw, client_tables());
             let unhealthy: Vec<String> = ["us-central1", "europe-west1", "asia-east1"]
                 .into_iter()
                 .filter(|_| rng.chance(30))
@@ -286,15 +295,7 @@ fn hostile_requests_never_escape() {
             let _ = decision.reason();
             statuses.insert(decision.status());
             invariants::check(&req, config, &decision, &check.take_asked());
-            let authorization = match rng.below(4) {
-                0 => None,
-                1 => Some(format!("Bearer {}", &HEX[..32])),
-                2 => Some(format!("Bearer {}", rng.junk(40))),
-                _ => Some(rng.junk(40)),
-            };
-            let context = Context {
-                scheme: rng.pick(&["https", "http", "", "javascript"]),
-                authorization: authorization.as_deref(),
+            let conditions = Conditions {
                 rate_limited: rng.chance(3),
                 now_ms: rng.unit() * 2e12,
                 bindings: Bindings::default(),
@@ -303,7 +304,7 @@ fn hostile_requests_never_escape() {
             let random = || [rng_byte(&path); 16];
             let answer = block_on(answer(
                 &req,
-                &context,
+                &conditions,
                 config,
                 client_tables(),
                 &check,
@@ -311,15 +312,7 @@ fn hostile_requests_never_escape() {
             ));
             statuses.insert(answer.status());
             invariants::check_answer(&req, config, &answer, &check.take_asked());
-            let record = Record::new(Inputs {
-                request: &req,
-                answer: &answer,
-                tables: client_tables(),
-                upstream_regions: &config.upstream_regions,
-                edge: Edge::default(),
-                check: None,
-                authorization: context.authorization,
-            });
+            let record = Record::new(&req, &answer, Edge::default());
             let line = record.to_json();
             serde_json::from_str::<serde_json::Value>(&line).expect("a record is JSON");
             if let Some(ip) = ip

@@ -1,12 +1,12 @@
-//! Step 9 (issue 10, section 5, second bullet): content by digest that the
-//! regional upstream lacks goes to SIGNATURE_UPSTREAM_ENDPOINT. Natively on
-//! the fixture tables, first with a fake check that answers per URL, then
-//! through the real check state machine (`blob_check::Checker`) on the
-//! simulated runtime, as the worker runs it.
+//! docs/request-handling.md, "Signature upstream fallback": content by
+//! digest that the regional upstream lacks goes to
+//! SIGNATURE_UPSTREAM_ENDPOINT. Natively on the fixture tables, first with
+//! a fake check that answers per URL, then through the real check state
+//! machine (`checks::blob::Checker`) on the simulated runtime, as the
+//! worker runs it.
 
-use registry_edge::blob_check::{
-    BlobCheck, CheckReport, CheckSettings, CheckSource, CheckState, CheckTarget, CopyKind, Failure,
-    Outcome,
+use registry_edge::checks::blob::{
+    BlobCheck, CheckReport, CheckSource, CheckState, CheckTarget, CopyKind, Failure, Outcome,
 };
 use registry_edge::config::Config;
 use registry_edge::decision::{decide, Decision, Target};
@@ -16,7 +16,6 @@ use registry_edge_testkit::*;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-const D: &str = "sha256:da86e6ba6ca197bf6bc5e9d900febd906b133eaa4750e6bed647b0fbe50ed43e";
 const PATH: &str = "v2/k8s-artifacts-prod/images";
 const CENTRAL: &str = "https://us-central1.example";
 const EUROPE: &str = "https://europe-west1.example";
@@ -57,11 +56,12 @@ fn at(endpoint: &str, rest: &str) -> String {
     format!("{endpoint}/{PATH}/{rest}")
 }
 
-fn target(d: &Decision) -> Option<&Target> {
-    match d {
-        Decision::Redirect { target, .. } => Some(target),
-        _ => None,
-    }
+fn to_signatures(d: &Decision<'_>) -> bool {
+    matches!(d.target(), Some(Target::SignatureUpstream { .. }))
+}
+
+fn in_region(d: &Decision<'_>) -> bool {
+    matches!(d.target(), Some(Target::Upstream { .. }))
 }
 
 #[test]
@@ -81,7 +81,7 @@ fn a_manifest_by_digest_the_region_lacks_goes_to_the_signature_upstream() {
                 Some(format!("{}?ns=registry.k8s.io", at(CENTRAL, &manifest)))
             )
         );
-        assert_eq!(target(&d), Some(&Target::SignatureUpstream));
+        assert!(to_signatures(&d), "{d:?}");
         assert_eq!(
             d.reason(),
             "manifest -> upstream europe-west1 (the client's region), not there -> signature upstream"
@@ -107,7 +107,7 @@ fn content_the_region_has_keeps_the_regional_upstream_unchanged() {
         answer(&d),
         (307, Some(at(EUROPE, &format!("pause/manifests/{D}"))))
     );
-    assert_eq!(target(&d), Some(&Target::Upstream));
+    assert!(in_region(&d), "{d:?}");
     assert_eq!(
         d.reason(),
         "manifest -> upstream europe-west1 (the client's region)"
@@ -150,7 +150,7 @@ fn blobs_going_upstream_are_checked_after_the_copy_choice() {
         .from(GCP_EUROPE_WEST1)
         .decide(&cfg, &blobs);
     assert_eq!(answer(&d), (307, Some(at(CENTRAL, &blob))));
-    assert_eq!(target(&d), Some(&Target::SignatureUpstream));
+    assert!(to_signatures(&d), "{d:?}");
     assert_eq!(
         d.reason(),
         "blob: GCP europe-west1 -> upstream europe-west1 (the client's region), not there -> signature upstream"
@@ -189,17 +189,19 @@ fn only_with_a_signature_upstream_other_than_the_chosen_one() {
     };
     // No signature upstream: nothing asked.
     let blobs = lacking_everywhere();
+    let without = config_with(None);
     let d = get(&manifest)
         .from(GCP_EUROPE_WEST1)
-        .decide(&config_with(None), &blobs);
+        .decide(&without, &blobs);
     assert_eq!(answer(&d), (307, Some(at(EUROPE, &manifest[4..]))));
     assert!(blobs.asked_upstream.borrow().is_empty());
     // The chosen upstream is the signature upstream (an unplaced client
     // gets the default endpoint, us-central1): nothing asked.
     let blobs = lacking_everywhere();
-    let d = get(&manifest).from(UNKNOWN).decide(&config(), &blobs);
+    let cfg = config();
+    let d = get(&manifest).from(UNKNOWN).decide(&cfg, &blobs);
     assert_eq!(answer(&d), (307, Some(at(CENTRAL, &manifest[4..]))));
-    assert_eq!(target(&d), Some(&Target::Upstream));
+    assert!(in_region(&d), "{d:?}");
     assert!(blobs.asked_upstream.borrow().is_empty());
 }
 
@@ -254,24 +256,22 @@ fn only_a_404_moves_the_request_errors_keep_the_region() {
     ];
     for (outcome, reason, endpoint) in cases {
         let req = get(&format!("/v2/{manifest}")).from(GCP_EUROPE_WEST1);
-        let d = block_on(decide(
-            &req.info(),
-            &cfg,
-            client_tables(),
-            &Upstream(outcome),
-            &[],
-        ));
+        let d = req.decide(&cfg, &Upstream(outcome));
         assert_eq!(d.reason(), reason, "{outcome:?}");
         assert_eq!(d.location(), Some(at(endpoint, &manifest).as_str()));
     }
 }
 
 /// One request's decision through the real check state machine.
-fn decide_on(sim: &Sim, state: &Rc<RefCell<CheckState>>, cfg: &Config, path: &str) -> Decision {
-    let checker = sim.checker(state, "registry.k8s.io", CheckSettings::of(cfg));
+fn decide_on<'c>(
+    sim: &Sim,
+    state: &Rc<RefCell<CheckState>>,
+    cfg: &'c Config,
+    path: &str,
+) -> Decision<'c> {
+    let checker = sim.checker(state, "registry.k8s.io", cfg.checks);
     let req = get(path).from(GCP_EUROPE_WEST1);
-    let info = req.info();
-    sim.run(decide(&info, cfg, client_tables(), &checker, &[]))
+    sim.run(decide(&req.read(), cfg, client_tables(), &checker, &[]))
 }
 
 #[test]
@@ -331,10 +331,9 @@ fn through_the_check_machinery_a_refusing_region_is_kept_and_broken() {
     assert_eq!(sim.heads().len(), 3, "the breaker stops the HEADs");
     // The breaker is the region's own: another region is still asked.
     sim.set_copy("https://us-east4.example", Copy::Serves { delay_ms: 5 });
-    let checker = sim.checker(&state, "registry.k8s.io", CheckSettings::of(&cfg));
+    let checker = sim.checker(&state, "registry.k8s.io", cfg.checks);
     let req = get(&format!("/v2/pause/manifests/{D}")).from(GCP_US_EAST4);
-    let info = req.info();
-    let d = sim.run(decide(&info, &cfg, client_tables(), &checker, &[]));
-    assert_eq!(target(&d), Some(&Target::SignatureUpstream));
+    let d = sim.run(decide(&req.read(), &cfg, client_tables(), &checker, &[]));
+    assert!(to_signatures(&d), "{d:?}");
     assert_eq!(sim.heads().len(), 4);
 }

@@ -17,12 +17,12 @@
 //! (explicit keys win), and drops the two the distance reproduces.
 
 use registry_edge::config::Config;
-use registry_edge::decision::upstream::distance_km;
-use registry_edge::ranges::{find_site, Cloud, TABLES};
+use registry_edge::places::geo::distance_km;
+use registry_edge::places::ranges::{find_site, Cloud, TABLES};
+use registry_edge_testkit::fixture::D;
 use registry_edge_testkit::*;
 use std::net::IpAddr;
 
-const D: &str = "sha256:da86e6ba6ca197bf6bc5e9d900febd906b133eaa4750e6bed647b0fbe50ed43e";
 const CDN: &str = "https://d1be1w964nk82h.cloudfront.net";
 const ALIASES: [(&str, &str); 4] = [
     ("ap-east-2", "ap-east-1"),

@@ -1,7 +1,7 @@
 //! Known answers from the real provider data (the committed snapshot).
 
-use registry_edge::ranges::TABLES;
-use registry_edge::Cloud;
+use registry_edge::places::ranges::TABLES;
+use registry_edge::places::Cloud;
 use std::net::IpAddr;
 
 fn answer(ip: &str) -> Option<(Cloud, &'static str)> {
@@ -65,7 +65,7 @@ fn ipv4_mapped_ipv6_is_looked_up_as_ipv4() {
 #[test]
 fn unopened_aws_regions_are_excluded() {
     // ranges/sources.json excludes me-west-1, sa-west-1 and us-south-1.
-    for (location, _, _) in registry_edge::ranges::locations() {
+    for (location, _, _) in registry_edge::places::ranges::locations() {
         assert!(
             !["me-west-1", "sa-west-1", "us-south-1"].contains(&location.region),
             "{location:?}"

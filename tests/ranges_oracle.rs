@@ -5,7 +5,7 @@
 
 use range_tablegen::layout::Layout as Resolved;
 use range_tablegen::{Prefix, Snapshot};
-use registry_edge::ranges::{self, TABLES};
+use registry_edge::places::ranges::{self, TABLES};
 use registry_edge_testkit::{inside, last, lookup_mix, Rng};
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -63,7 +63,7 @@ fn expected(resolved: &Resolved, number: u16) -> Option<(String, String)> {
     Some((cloud.as_str().to_string(), region.clone()))
 }
 
-fn actual(location: Option<registry_edge::Location>) -> Option<(String, String)> {
+fn actual(location: Option<registry_edge::places::Location>) -> Option<(String, String)> {
     location.map(|l| (l.cloud.as_str().to_string(), l.region.to_string()))
 }
 
@@ -71,7 +71,7 @@ struct Family<'a> {
     width: u32,
     prefixes: &'a [(Prefix, u16)],
     oracle: BruteForce,
-    lookup: fn(u128) -> Option<registry_edge::Location>,
+    lookup: fn(u128) -> Option<registry_edge::places::Location>,
 }
 
 impl Family<'_> {

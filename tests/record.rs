@@ -1,17 +1,18 @@
-//! The per-request record (src/record.rs): its fields, the data point that
+//! The per-request record (src/serving/record.rs): its fields, the data point that
 //! carries the same values, the user agent bound, and that no field ever
 //! holds the client address.
 
-use registry_edge::answer::{answer, Context};
-use registry_edge::blob_check::{
+use registry_edge::checks::blob::{
     BlobCheck, CheckReport, CheckSource, CheckTarget, CopyKind, Outcome,
 };
 use registry_edge::config::Config;
-use registry_edge::record::{
-    Edge, Inputs, Record, Recorded, BLOB_FIELDS, DOUBLE_FIELDS, INDEX_FIELD, MAX_USER_AGENT_BYTES,
+use registry_edge::request::Request;
+use registry_edge::serving::record::{
+    Edge, Record, BLOB_FIELDS, DOUBLE_FIELDS, INDEX_FIELD, MAX_USER_AGENT_BYTES,
 };
-use registry_edge::status::Bindings;
-use registry_edge_testkit::fixture::{self, client_tables, CLIENT_PREFIXES};
+use registry_edge::serving::status::Bindings;
+use registry_edge::serving::{answer, Conditions};
+use registry_edge_testkit::fixture::{self, client_tables, CLIENT_PREFIXES, D};
 use registry_edge_testkit::{block_on, config, get, inside, Req, Rng};
 use serde_json::{json, Value};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -20,7 +21,6 @@ const UP: &str = "https://upstream.example";
 const SIGNATURES: &str = "https://signatures.example";
 const MIRROR: &str = "https://eu-west-3.mirror.example";
 const CDN: &str = "https://cdn.example";
-const D: &str = "sha256:da86e6ba6ca197bf6bc5e9d900febd906b133eaa4750e6bed647b0fbe50ed43e";
 const TOKEN: &str = "00112233445566778899aabbccddeeff";
 
 fn production_like() -> Config {
@@ -80,33 +80,23 @@ fn record(
     authorization: Option<&str>,
     edge: Edge<'_>,
 ) -> (Value, Vec<String>, Vec<f64>, String) {
-    let recorded = Recorded::new(&Copies);
-    let info = req.info();
-    let context = Context {
-        scheme: "https",
-        authorization,
+    let raw = req.clone().authorization(authorization);
+    let request = Request::read(&raw, client_tables());
+    let conditions = Conditions {
         rate_limited: false,
         now_ms: 0.0,
         bindings: Bindings::default(),
         unhealthy_upstreams: &[],
     };
     let answer = block_on(answer(
-        &info,
-        &context,
+        &request,
+        &conditions,
         config,
         client_tables(),
-        &recorded,
+        &Copies,
         || [0xab; 16],
     ));
-    let record = Record::new(Inputs {
-        request: &info,
-        answer: &answer,
-        tables: client_tables(),
-        upstream_regions: &config.upstream_regions,
-        edge,
-        check: recorded.report(),
-        authorization,
-    });
+    let record = Record::new(&request, &answer, edge);
     let point = record.data_point();
     let line = record.to_json();
     assert!(!line.contains('\n'), "one line: {line}");
@@ -311,9 +301,9 @@ fn the_mapping_covers_the_record() {
     assert_eq!(fields, mapped);
 }
 
-/// The README's Analytics Engine table is the mapping in the code.
+/// The Analytics Engine table of docs/operating.md is the mapping in the code.
 #[test]
-fn the_readme_documents_the_mapping() {
+fn the_docs_document_the_mapping() {
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/operating.md")).unwrap();
     let mut documented = Vec::new();
@@ -346,7 +336,10 @@ fn the_readme_documents_the_mapping() {
             .enumerate()
             .map(|(i, f)| (format!("double{}", i + 1), f.to_string())),
     );
-    assert_eq!(documented, expected, "README \"Analytics Engine\" table");
+    assert_eq!(
+        documented, expected,
+        "docs/operating.md \"Analytics Engine\" table"
+    );
 }
 
 /// Property: for thousands of generated client addresses (inside every
@@ -430,9 +423,11 @@ fn the_sample_rate_is_a_validated_fraction() {
         ("UPSTREAM_REGISTRY_ENDPOINT", UP),
         ("LOG_SAMPLE_RATE", "0.25"),
     ]);
-    assert_eq!(c.log_sample_rate, 0.25);
+    assert_eq!(c.operating.log_sample_rate, 0.25);
     assert_eq!(
-        config(&[("UPSTREAM_REGISTRY_ENDPOINT", UP)]).log_sample_rate,
+        config(&[("UPSTREAM_REGISTRY_ENDPOINT", UP)])
+            .operating
+            .log_sample_rate,
         1.0
     );
     for bad in ["1.5", "-0.1", "NaN", "half", "inf"] {
@@ -448,7 +443,7 @@ fn the_sample_rate_is_a_validated_fraction() {
     let mut rng = Rng(7);
     let kept = (0..100_000)
         .filter(|_| {
-            registry_edge::record::sampled(
+            registry_edge::serving::record::sampled(
                 0.25,
                 (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64,
             )
@@ -457,12 +452,38 @@ fn the_sample_rate_is_a_validated_fraction() {
     assert!((24_000..26_000).contains(&kept), "{kept}");
 }
 
+/// Mirrors lack everything, regional upstreams have everything; each
+/// answer takes 3 ms, from a HEAD.
+struct MirrorsLack;
+
+impl BlobCheck for MirrorsLack {
+    async fn check(&self, target: CheckTarget<'_>) -> CheckReport {
+        CheckReport {
+            outcome: match target.kind {
+                CopyKind::Mirror => Outcome::Absent,
+                CopyKind::Registry => Outcome::Present,
+            },
+            source: CheckSource::Head,
+            ms: 3,
+        }
+    }
+}
+
 #[test]
-fn the_recorder_reports_the_check_made() {
-    let recorded = Recorded::new(&Copies);
-    assert_eq!(recorded.report(), None);
-    let url = format!("{MIRROR}/containers/images/{D}");
-    let report = block_on(recorded.check(CheckTarget::mirror(&url)));
-    assert_eq!(recorded.report(), Some(report));
-    assert_eq!(report.source.as_str(), "colo");
+fn the_decision_reports_the_checks_it_made() {
+    let c = production_like();
+    let blob = get(&format!("/v2/pause/blobs/{D}")).from(fixture::AWS_EU_WEST_3);
+    // One check, answered from the colo.
+    let d = blob.decide(&c, &Copies);
+    let report = d.redirect().and_then(|r| r.check).unwrap();
+    assert_eq!((report.source.as_str(), report.ms), ("colo", 3));
+    // None for a manifest by tag.
+    let d = get("/v2/pause/manifests/3.10").decide(&c, &Copies);
+    assert_eq!(d.redirect().and_then(|r| r.check), None);
+    // The mirror misses, then the regional upstream is asked: the last
+    // check's source, both checks' time.
+    let d = blob.decide(&c, &MirrorsLack);
+    let report = d.redirect().and_then(|r| r.check).unwrap();
+    assert_eq!((report.source.as_str(), report.ms), ("head", 6), "{d:?}");
+    assert_eq!(report.outcome, Outcome::Present);
 }

@@ -2,7 +2,7 @@
 //! region the range tables route to is placed (the build checks it too),
 //! the partitions are the AWS SDKs', and the sites can be searched.
 
-use registry_edge::ranges::{find_site, Cloud, TABLES};
+use registry_edge::places::ranges::{find_site, Cloud, TABLES};
 
 fn regions_file() -> range_tablegen::RegionFile {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/ranges/regions.txt");

@@ -1,7 +1,7 @@
 //! Edge cases of the trie on small hand-written prefix sets, compiled by the
 //! same code build.rs runs and read by the same lookup the worker uses.
 
-use registry_edge::ranges::RangeTables;
+use registry_edge::places::ranges::RangeTables;
 use registry_edge_testkit::fixture::tables;
 use std::net::IpAddr;
 

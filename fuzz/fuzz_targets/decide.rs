@@ -16,7 +16,7 @@ use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use registry_edge::config::Config;
 use registry_edge::decision::decide;
-use registry_edge::request::{Coordinates, RequestInfo};
+use registry_edge::request::{Coordinates, RawRequest, Request};
 use registry_edge_testkit::fixture::{self, client_tables};
 use registry_edge_testkit::{block_on, invariants, ScriptedBlobs};
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -267,18 +267,21 @@ fuzz_target!(|input: Input| {
     let path = path(&input.path);
     let client_ip = client(&input.client);
     let client_ipv6 = client(&input.client_ipv6);
-    let request = RequestInfo {
-        method,
-        host: &host,
-        path: &path,
-        query: input.query,
-        client_ip: client_ip.as_deref(),
+    let raw = RawRequest {
+        method: method.to_string(),
+        scheme: "https".into(),
+        host,
+        path,
+        query: input.query.to_string(),
+        client_ip,
+        client_ipv6,
         coordinates: input.coordinates.map(|(latitude, longitude)| Coordinates {
             latitude,
             longitude,
         }),
-        client_ipv6: client_ipv6.as_deref(),
+        authorization: None,
     };
+    let request = Request::read(&raw, client_tables());
     let blobs = ScriptedBlobs::new(input.blob_answers);
     let decision = block_on(decide(&request, config, client_tables(), &blobs, &[]));
     invariants::check(&request, config, &decision, &blobs.take_asked());

@@ -1,24 +1,15 @@
-//! Step 8: where a blob comes from, by the client's cloud and region.
+//! docs/request-handling.md, "Blobs and their copies": where a blob comes from, by the
+//! client's cloud and region.
 
 use super::nearest_mirror::mirror_for;
-use super::signature_fallback;
+use super::reason::{BlobWay, Copy, CopyName, Miss, NotNear};
 use super::upstream::UpstreamChoice;
-use super::{redirect, BlobCheck, Decision, Target};
-use crate::blob_check::{CheckTarget, Outcome};
+use super::{redirect, signature_fallback, Checks, Decision, Reason, Target};
+use crate::checks::blob::{BlobCheck, CheckTarget, Outcome};
 use crate::config::Config;
-use crate::geo::whole_km;
-use crate::ranges::{Cloud, Location, RangeTables};
-use crate::request::RequestInfo;
-
-/// Every blob decision's reason starts with this (the reply marks those
-/// redirects as per-client: they depend on the client's address).
-pub const REASON_PREFIX: &str = "blob:";
-
-/// The client's location from its address ([`RequestInfo::client_address`]);
-/// anything missing or unparsable is simply unknown.
-pub fn client_location(tables: &RangeTables<'_>, req: &RequestInfo<'_>) -> Option<Location> {
-    tables.lookup(req.client_address()?)
-}
+use crate::oci::{Algorithm, Digest, Pull};
+use crate::places::{Cloud, Location, RangeTables};
+use crate::request::Request;
 
 /// `<base>/containers/images/<digest>`: the GCS layout the mirrors copy.
 pub fn mirror_blob_url(base: &str, digest: &str) -> String {
@@ -29,93 +20,92 @@ pub fn mirror_blob_url(base: &str, digest: &str) -> String {
     url
 }
 
-/// Step 8 for a blob of a client in `location` (if the tables place it);
-/// `upstream` chooses the upstream when the blob goes there, and step 9
-/// ([`signature_fallback`]) may move it on to the signature upstream.
-#[allow(clippy::too_many_arguments)]
+/// The blob `digest` of `pull`: from a copy near the client that has it,
+/// or upstream (`choose` picks the upstream), where the signature upstream
+/// fallback may move it on.
 pub async fn decide_blob<'c, B: BlobCheck>(
-    req: &RequestInfo<'_>,
+    req: &Request<'_>,
+    pull: &Pull<'_>,
+    digest: &Digest<'_>,
     config: &'c Config,
     tables: &RangeTables<'_>,
-    blobs: &B,
-    location: Option<Location>,
-    upstream: impl Fn() -> UpstreamChoice<'c>,
-    api_path: &str,
-    digest: &str,
-) -> Decision {
-    match near_copy(config, tables, blobs, location, digest).await {
-        Ok(decision) => decision,
-        Err(why) => {
-            let upstream = upstream();
-            let reason = format!("{REASON_PREFIX} {why} -> {upstream}");
-            signature_fallback::by_digest(config, blobs, upstream, api_path, req.query, reason)
-                .await
+    checks: &Checks<'_, B>,
+    choose: impl FnOnce() -> UpstreamChoice<'c>,
+) -> Decision<'c> {
+    let client = req.client.location;
+    let why = match near_copy(config, tables, checks, client, digest).await {
+        Ok((url, target, copy)) => {
+            let way = BlobWay::Copy(copy);
+            return redirect(url, target, Reason::Blob { client, way });
         }
-    }
+        Err(why) => why,
+    };
+    let chosen = choose();
+    signature_fallback::by_digest(req, pull, config, checks, chosen, |fallback| Reason::Blob {
+        client,
+        way: BlobWay::Upstream {
+            why,
+            upstream: chosen,
+            fallback,
+        },
+    })
+    .await
 }
 
-/// The redirect to a copy near the client that has the blob, or why the
-/// blob goes upstream instead.
-async fn near_copy<B: BlobCheck>(
-    config: &Config,
+/// The copy near the client that has the blob (its URL, target and name),
+/// or why the blob goes upstream instead. Only upstream redirects keep the
+/// client's query: a copy is fetched exactly as it was checked.
+async fn near_copy<'c, B: BlobCheck>(
+    config: &'c Config,
     tables: &RangeTables<'_>,
-    blobs: &B,
-    location: Option<Location>,
-    digest: &str,
-) -> Result<Decision, String> {
-    let client = match location {
-        Some(l) => format!("{} {}", l.cloud, l.region),
-        None => "unknown client".to_string(),
+    checks: &Checks<'_, B>,
+    client: Option<Location>,
+    digest: &Digest<'_>,
+) -> Result<(String, Target<'c>, Copy<'c>), NotNear<'c>> {
+    let mirrors = &config.mirrors;
+    let default_copy = || {
+        mirrors.default_blob_base.as_deref().map(|base| {
+            let copy = Copy {
+                name: CopyName::DefaultBlobBase,
+                km: None,
+            };
+            (base, Target::DefaultBlobBase, copy)
+        })
     };
-    // Only upstream redirects keep the client's query (the registry API
-    // has query parameters; a copy is fetched exactly as it was checked).
-
     // A copy near the client, if the configuration has one for it: its
     // region's mirror, the nearest mirror of its cloud, or the default CDN.
-    let candidate = match location {
+    let candidate = match client {
         Some(Location {
             cloud: Cloud::Gcp, ..
-        }) => return Err(client),
-        Some(l) => match mirror_for(config, tables, l) {
+        }) => return Err(NotNear::Gcp),
+        Some(l) => match mirror_for(mirrors, tables, l) {
             Some(m) => {
-                let copy = match m.km {
-                    None => format!("{} mirror", m.name),
-                    Some(km) => format!("{} mirror (nearest, {} km)", m.name, whole_km(km)),
+                let copy = Copy {
+                    name: CopyName::Mirror(m.name),
+                    km: m.km,
                 };
                 Some((m.base, Target::Mirror(m.name), copy))
             }
-            None => default_copy(config),
+            None => default_copy(),
         },
-        None => default_copy(config),
+        None => default_copy(),
     };
     let Some((base, target, copy)) = candidate else {
-        return Err(format!("{client}, no copy configured"));
+        return Err(NotNear::NoCopy);
     };
-    // Mirrors hold sha256 blobs only: other algorithms go upstream unchecked.
-    if let Some((algorithm, _)) = digest.split_once(':').filter(|(a, _)| *a != "sha256") {
-        return Err(format!(
-            "{client}, {algorithm} digest, copies hold sha256 only"
-        ));
+    // The copies hold sha256 blobs only: others go upstream unchecked.
+    let algorithm = digest.algorithm();
+    if algorithm != Algorithm::Sha256 {
+        return Err(NotNear::NotSha256(algorithm));
     }
-    let url = mirror_blob_url(base, digest);
-    // The reason tells present, absent, failed (and why) and breaker-open
-    // apart: a sick copy must not look like a missing blob.
-    match blobs.check(CheckTarget::mirror(&url)).await.outcome {
-        Outcome::Present => Ok(redirect(
-            url,
-            target,
-            format!("{REASON_PREFIX} {client} -> {copy}"),
-        )),
-        Outcome::Absent => Err(format!("{client}, not in {copy}")),
-        Outcome::Failed(failure) => Err(format!("{client}, {copy} failed ({failure})")),
-        Outcome::BreakerOpen => Err(format!("{client}, {copy} breaker open")),
-    }
-}
-
-/// `DEFAULT_BLOB_BASE_URL`, if set.
-fn default_copy(config: &Config) -> Option<(&str, Target, String)> {
-    config
-        .default_blob_base_url
-        .as_deref()
-        .map(|b| (b, Target::DefaultBlobBase, "default blob base".to_string()))
+    let url = mirror_blob_url(base, digest.as_str());
+    // Present, absent, failed (and why) and breaker-open stay apart: a sick
+    // copy must not look like a missing blob.
+    let miss = match checks.check(CheckTarget::mirror(&url)).await.outcome {
+        Outcome::Present => return Ok((url, target, copy)),
+        Outcome::Absent => Miss::Absent,
+        Outcome::Failed(failure) => Miss::Failed(failure),
+        Outcome::BreakerOpen => Miss::BreakerOpen,
+    };
+    Err(NotNear::Checked { copy, miss })
 }

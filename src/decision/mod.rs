@@ -1,66 +1,83 @@
-//! The redirect decision: a pure function of the request, the configuration,
-//! the range tables and the answers of a blob existence check (README:
-//! "Request handling").
-//!
-//! 1. legacy host -> 301 to PRIMARY_HOST, same path and query
-//! 2. not GET/HEAD -> 405
-//! 3. `/` and `/privacy` -> 307 to INFO_URL / PRIVACY_URL; other non-/v2 -> 404
-//! 4. `/v2`, `/v2/` -> 200 (no auth challenge)
-//! 5. `/v2/_catalog` and unparsable paths -> OCI JSON errors (the reference
-//!    or digest is percent-decoded to its canonical form first)
-//! 6. cosign `.sig`/`.att` manifests and referrers -> SIGNATURE_UPSTREAM_ENDPOINT if set
-//! 7. manifests, tags/list (and referrers otherwise) -> upstream (see [`upstream`])
-//! 8. blobs -> by client cloud/region: GCP upstream; AWS/Azure with a mirror
-//!    of its region, or the nearest of its cloud, that has it -> that mirror;
-//!    others -> DEFAULT_BLOB_BASE_URL if it has it; otherwise (or not
-//!    sha256) upstream. Only upstream redirects keep the query.
-//! 9. manifests by digest, and blobs going upstream: when
-//!    SIGNATURE_UPSTREAM_ENDPOINT is set and is not the chosen upstream, the
-//!    regional upstream is asked first; content it lacks (a 404) goes to
-//!    the signature upstream (see [`signature_fallback`]).
+//! The redirect decision: a pure function of the request, the
+//! configuration, the range tables and the answers of a blob existence
+//! check. docs/request-handling.md lists the steps; this module takes them
+//! from "Legacy hosts" to "Signature upstream fallback", in that order.
 
 mod blobs;
 pub mod nearest_mirror;
-mod reply;
+pub mod reason;
 mod signature_fallback;
 pub mod upstream;
 
-pub use reply::Reply;
+pub use reason::Reason;
 
-pub use crate::blob_check::BlobCheck;
-use crate::config::Config;
-use crate::oci::{canonical_path, grammar, parse_route, OciError, Reference, Route};
-use crate::ranges::RangeTables;
-use crate::request::{is_path_byte, RequestInfo};
+use crate::checks::blob::{BlobCheck, CheckReport, CheckTarget};
+use crate::config::{Config, MirrorName, Upstream};
+use crate::oci::{Endpoint, OciError, Pull};
+use crate::places::RangeTables;
+use crate::request::raw::{is_path_text, is_query_text};
+use crate::request::{Method, Page, Request, Route};
+use reason::Asked;
+use std::cell::Cell;
 
-/// Longest path or query passed through (longer ones get a 4xx).
-pub const MAX_PATH_LEN: usize = 2048;
-pub const MAX_QUERY_LEN: usize = 2048;
-
-/// Where a redirect points (its [`Decision::reason`] says why).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Target {
+/// Where a redirect points (its [`Reason`] says why).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target<'c> {
     PrimaryHost,
     Info,
     Privacy,
-    Upstream,
-    SignatureUpstream,
-    /// A mirror bucket, named as its `BLOB_MIRRORS` key (`eu-west-3`,
-    /// `azure:westeurope`): the client's region's, or the nearest one.
-    Mirror(String),
+    /// An upstream registry; `region` is the `UPSTREAM_REGIONS` entry
+    /// whose endpoint it is, if any.
+    Upstream {
+        region: Option<&'c str>,
+    },
+    /// `SIGNATURE_UPSTREAM_ENDPOINT`; `region` as for [`Target::Upstream`].
+    SignatureUpstream {
+        region: Option<&'c str>,
+    },
+    /// A mirror bucket: the client's region's, or the nearest one.
+    Mirror(MirrorName<'c>),
     DefaultBlobBase,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Decision {
-    /// 301 (legacy host) or 307.
-    Redirect {
-        status: u16,
-        location: String,
-        target: Target,
-        /// Why it goes there (see [`Decision::reason`]).
-        reason: String,
-    },
+impl<'c> Target<'c> {
+    /// How the record names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::PrimaryHost => "primary-host",
+            Target::Info => "info",
+            Target::Privacy => "privacy",
+            Target::Upstream { .. } => "upstream",
+            Target::SignatureUpstream { .. } => "signature-upstream",
+            Target::Mirror(_) => "mirror",
+            Target::DefaultBlobBase => "cdn",
+        }
+    }
+
+    /// The upstream region an upstream redirect goes to.
+    pub fn upstream_region(self) -> Option<&'c str> {
+        match self {
+            Target::Upstream { region } | Target::SignatureUpstream { region } => region,
+            _ => None,
+        }
+    }
+}
+
+/// A 301 or 307, and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Redirect<'c> {
+    pub status: u16,
+    pub location: String,
+    pub target: Target<'c>,
+    pub reason: Reason<'c>,
+    /// The last check made for it (where its answer came from), with every
+    /// check's time added up; `None` when nothing was checked.
+    pub check: Option<CheckReport>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Decision<'c> {
+    Redirect(Redirect<'c>),
     /// `/v2/`: 200 with `Docker-Distribution-Api-Version`.
     ApiVersion,
     MethodNotAllowed {
@@ -69,15 +86,15 @@ pub enum Decision {
     /// 404 outside `/v2`.
     NotFound,
     /// 400 for a path or query that cannot be passed on outside `/v2`.
-    BadRequest(String),
+    BadRequest(&'static str),
     /// Any error on a `/v2/` path.
     Oci(OciError),
 }
 
-impl Decision {
+impl<'c> Decision<'c> {
     pub fn status(&self) -> u16 {
         match self {
-            Decision::Redirect { status, .. } => *status,
+            Decision::Redirect(r) => r.status,
             Decision::ApiVersion => 200,
             Decision::MethodNotAllowed { .. } => 405,
             Decision::NotFound => 404,
@@ -86,23 +103,32 @@ impl Decision {
         }
     }
 
-    /// The `Location` of a redirect.
-    pub fn location(&self) -> Option<&str> {
+    pub fn redirect(&self) -> Option<&Redirect<'c>> {
         match self {
-            Decision::Redirect { location, .. } => Some(location),
+            Decision::Redirect(r) => Some(r),
             _ => None,
         }
+    }
+
+    /// Where a redirect points.
+    pub fn target(&self) -> Option<Target<'c>> {
+        self.redirect().map(|r| r.target)
+    }
+
+    /// The `Location` of a redirect.
+    pub fn location(&self) -> Option<&str> {
+        self.redirect().map(|r| r.location.as_str())
     }
 
     /// The reason for the decision, in a few words: sent on redirects as
     /// [`REASON_HEADER`] and written to logs.
     pub fn reason(&self) -> String {
         match self {
-            Decision::Redirect { reason, .. } => reason.clone(),
+            Decision::Redirect(r) => r.reason.to_string(),
             Decision::ApiVersion => "api version check".into(),
             Decision::MethodNotAllowed { .. } => "method not allowed".into(),
             Decision::NotFound => "not found".into(),
-            Decision::BadRequest(reason) => reason.clone(),
+            Decision::BadRequest(reason) => (*reason).into(),
             Decision::Oci(e) => format!("{} {}", e.status, e.code),
         }
     }
@@ -111,13 +137,14 @@ impl Decision {
 /// The response header carrying [`Decision::reason`] on redirects.
 pub const REASON_HEADER: &str = "X-Registry-Edge-Reason";
 
-fn redirect(location: String, target: Target, reason: impl Into<String>) -> Decision {
-    Decision::Redirect {
+fn redirect<'c>(location: String, target: Target<'c>, reason: Reason<'c>) -> Decision<'c> {
+    Decision::Redirect(Redirect {
         status: 307,
         location,
         target,
-        reason: reason.into(),
-    }
+        reason,
+        check: None,
+    })
 }
 
 /// `?query`, or nothing.
@@ -129,184 +156,186 @@ fn with_query(mut url: String, query: &str) -> String {
     url
 }
 
-/// RFC 3986 `pchar` and `/`: what a path may hold to be passed on verbatim.
-fn is_path_text(path: &str) -> bool {
-    path.len() <= MAX_PATH_LEN && path.starts_with('/') && path.bytes().all(is_path_byte)
-}
-
-/// A query that can be appended to a redirect verbatim: visible ASCII, no
-/// `#`, bounded. (The URL parser already percent-encoded anything else.)
-fn is_query_text(query: &str) -> bool {
-    query.len() <= MAX_QUERY_LEN && query.bytes().all(|b| b.is_ascii_graphic() && b != b'#')
-}
-
-/// The host without `:port`, lower-cased.
-fn host_name(host: &str) -> String {
-    let without_port = match host.rsplit_once(':') {
-        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !h.ends_with(':') => h,
-        _ => host,
-    };
-    without_port.trim_end_matches('.').to_ascii_lowercase()
-}
-
-/// `<endpoint>/v2/<UPSTREAM_REGISTRY_PATH>/<rest>` (no empty segment).
-pub(crate) fn upstream_url(endpoint: &str, config: &Config, rest: &str) -> String {
-    let mut url = String::with_capacity(
-        endpoint.len() + config.upstream_registry_path.len() + rest.len() + 6,
-    );
+/// `<endpoint>/v2/<UPSTREAM_REGISTRY_PATH>/<pull's path>` (no empty segment).
+pub(crate) fn upstream_url(endpoint: &str, upstream: &Upstream, pull: &Pull<'_>) -> String {
+    let mut url = String::with_capacity(endpoint.len() + upstream.path.len() + 120);
     url.push_str(endpoint);
     url.push_str("/v2/");
-    if !config.upstream_registry_path.is_empty() {
-        url.push_str(&config.upstream_registry_path);
+    if !upstream.path.is_empty() {
+        url.push_str(&upstream.path);
         url.push('/');
     }
-    url.push_str(rest);
+    pull.push_path(&mut url);
     url
 }
 
-/// Decides how to answer `req`; `tables` place the client address and its
-/// region (the worker passes the compiled [`crate::ranges::TABLES`]).
-/// `unhealthy_upstreams` names the `UPSTREAM_REGIONS` entries to avoid
-/// (the worker reads them from the health record; empty when health
-/// checks are off, the record is missing or stale).
-pub async fn decide<B: BlobCheck>(
-    req: &RequestInfo<'_>,
-    config: &Config,
+/// Decides how to answer `req`; `tables` place regions (the worker passes
+/// the compiled [`crate::places::TABLES`]). `unhealthy_upstreams` names the
+/// `UPSTREAM_REGIONS` entries to avoid (the worker reads them from the
+/// health record; empty when health checks are off, the record is missing
+/// or stale).
+pub async fn decide<'c, B: BlobCheck>(
+    req: &Request<'_>,
+    config: &'c Config,
     tables: &RangeTables<'_>,
     blobs: &B,
     unhealthy_upstreams: &[String],
-) -> Decision {
-    let in_v2 = req.path == "/v2" || req.path.starts_with("/v2/");
+) -> Decision<'c> {
+    let oci = req.route.in_v2();
 
-    // 1. Legacy hosts move wholesale.
-    if let Some(primary) = &config.primary_host {
-        if !config.legacy_hosts.is_empty() && config.legacy_hosts.contains(&host_name(req.host)) {
+    // Legacy hosts move wholesale.
+    if let Some(primary) = &config.hosts.primary {
+        if config.hosts.is_legacy(req.host) {
             if !is_path_text(req.path) || !is_query_text(req.query) {
-                return bad_input(in_v2, "path or query cannot be redirected");
+                return bad_input(oci, "path or query cannot be redirected");
             }
             let location = with_query(format!("https://{primary}{}", req.path), req.query);
-            return Decision::Redirect {
+            return Decision::Redirect(Redirect {
                 status: 301,
                 location,
                 target: Target::PrimaryHost,
-                reason: "legacy host".into(),
-            };
+                reason: Reason::LegacyHost,
+                check: None,
+            });
         }
     }
 
-    // 2. Pulls only.
-    if req.method != "GET" && req.method != "HEAD" {
-        return Decision::MethodNotAllowed { oci: in_v2 };
+    // Pulls only.
+    if !matches!(req.method, Method::Get | Method::Head) {
+        return Decision::MethodNotAllowed { oci };
     }
 
-    // 3. Outside the registry API.
-    if !in_v2 {
-        return match req.path {
-            "/" => redirect(config.info_url.clone(), Target::Info, "info page"),
-            "/privacy" => redirect(
-                config.privacy_url.clone(),
+    let pull = match &req.route {
+        // Outside the registry API.
+        Route::Page(Page::Info) => {
+            return redirect(
+                config.hosts.info_url.clone(),
+                Target::Info,
+                Reason::InfoPage,
+            )
+        }
+        Route::Page(Page::Privacy) => {
+            return redirect(
+                config.hosts.privacy_url.clone(),
                 Target::Privacy,
-                "privacy policy",
-            ),
-            _ => Decision::NotFound,
-        };
-    }
-
-    // 4. The API version check, without an auth challenge.
-    let rest = req.path.strip_prefix("/v2").unwrap_or_default();
-    if rest.is_empty() || rest == "/" {
-        return Decision::ApiVersion;
-    }
-    if req.path.len() > MAX_PATH_LEN {
-        return Decision::Oci(OciError::new(414, "UNSUPPORTED", "path too long"));
-    }
-    if !is_query_text(req.query) {
-        return Decision::Oci(OciError::new(
-            400,
-            "UNSUPPORTED",
-            "query string rejected: too long or not URL-encoded",
-        ));
-    }
-
-    // 5. The pull endpoints; everything else is an error. The reference or
-    // digest is validated, and redirected, in its canonical form.
-    let canonical = canonical_path(&rest[1..]);
-    let api_path: &str = &canonical;
-    let route = match parse_route(api_path) {
-        Ok(route) => route,
-        Err(e) => return Decision::Oci(e),
+                Reason::PrivacyPolicy,
+            )
+        }
+        Route::Page(_) => return Decision::NotFound,
+        // The API version check, without an auth challenge.
+        Route::Ping => return Decision::ApiVersion,
+        Route::Rejected(error) => return Decision::Oci(error.clone()),
+        Route::Pull(pull) => pull,
     };
-    let location = blobs::client_location(tables, req);
+
+    let checks = Checks::new(blobs);
+    let mut decision = decide_pull(req, pull, config, tables, &checks, unhealthy_upstreams).await;
+    if let Decision::Redirect(r) = &mut decision {
+        r.check = checks.report();
+    }
+    decision
+}
+
+/// A pull's redirect: signatures, manifests, tags and referrers, blobs.
+async fn decide_pull<'c, B: BlobCheck>(
+    req: &Request<'_>,
+    pull: &Pull<'_>,
+    config: &'c Config,
+    tables: &RangeTables<'_>,
+    checks: &Checks<'_, B>,
+    unhealthy_upstreams: &[String],
+) -> Decision<'c> {
+    let upstream = &config.upstream;
     // Chosen only when a redirect goes upstream (most blobs do not).
-    let upstream = || {
-        upstream::choose_upstream(
-            config,
-            tables,
-            location,
-            req.coordinates,
-            unhealthy_upstreams,
+    let choose = || upstream::choose_upstream(upstream, tables, &req.client, unhealthy_upstreams);
+    let to_signatures = |signatures: &str, reason| {
+        redirect(
+            with_query(upstream_url(signatures, upstream, pull), req.query),
+            Target::SignatureUpstream {
+                region: upstream.signature_region.as_deref(),
+            },
+            reason,
         )
     };
-    match (route, config.signature_upstream_endpoint.as_deref()) {
-        // 6. Cosign signatures and attestations, and referrers (which list
+    if let Some(signatures) = upstream.signature_endpoint.as_deref() {
+        // Cosign signatures and attestations, and referrers (which list
         // them), live in one canonical registry, when there is one;
         // otherwise they are manifests and referrers like any other.
-        (
-            Route::Manifest {
-                reference: Reference::Tag(tag),
-                ..
-            },
-            Some(signatures),
-        ) if grammar::is_cosign_tag(tag) => redirect(
-            with_query(upstream_url(signatures, config, api_path), req.query),
-            Target::SignatureUpstream,
-            "cosign signature/attestation",
-        ),
-        (Route::Referrers { .. }, Some(signatures)) => redirect(
-            with_query(upstream_url(signatures, config, api_path), req.query),
-            Target::SignatureUpstream,
-            "referrers -> signature upstream",
-        ),
-        // 7. Manifests, tags and referrers.
-        (Route::Manifest { .. } | Route::TagsList { .. } | Route::Referrers { .. }, _) => {
-            let what = match route {
-                Route::TagsList { .. } => "tags/list",
-                Route::Referrers { .. } => "referrers",
-                _ => "manifest",
-            };
-            let upstream = upstream();
-            let reason = format!("{what} -> {upstream}");
-            // 9. Content by digest may be only in the signature upstream.
-            if let Route::Manifest {
-                reference: Reference::Digest(_),
-                ..
-            } = route
-            {
-                return signature_fallback::by_digest(
-                    config, blobs, upstream, api_path, req.query, reason,
-                )
-                .await;
+        if pull.is_signature_tag() {
+            return to_signatures(signatures, Reason::Signature);
+        }
+        if let Endpoint::Referrers(_) = pull.endpoint {
+            return to_signatures(signatures, Reason::Referrers);
+        }
+    }
+    let asked = match &pull.endpoint {
+        Endpoint::Blob(digest) => {
+            return blobs::decide_blob(req, pull, digest, config, tables, checks, choose).await
+        }
+        Endpoint::Manifest(_) => Asked::Manifest,
+        Endpoint::TagsList => Asked::TagsList,
+        Endpoint::Referrers(_) => Asked::Referrers,
+    };
+    let chosen = choose();
+    // Content by digest may be only in the signature upstream.
+    if pull.digest().is_some() {
+        return signature_fallback::by_digest(req, pull, config, checks, chosen, |fallback| {
+            Reason::Upstream {
+                asked,
+                upstream: chosen,
+                fallback,
             }
-            redirect(
-                with_query(upstream_url(upstream.endpoint, config, api_path), req.query),
-                Target::Upstream,
-                reason,
-            )
-        }
-        // 8. Blobs.
-        (Route::Blob { digest, .. }, _) => {
-            blobs::decide_blob(
-                req, config, tables, blobs, location, upstream, api_path, digest,
-            )
-            .await
-        }
+        })
+        .await;
+    }
+    redirect(
+        with_query(upstream_url(chosen.endpoint, upstream, pull), req.query),
+        Target::Upstream {
+            region: chosen.serving_region,
+        },
+        Reason::Upstream {
+            asked,
+            upstream: chosen,
+            fallback: None,
+        },
+    )
+}
+
+fn bad_input(oci: bool, reason: &'static str) -> Decision<'static> {
+    if oci {
+        Decision::Oci(OciError::new(400, "UNSUPPORTED", reason))
+    } else {
+        Decision::BadRequest(reason)
     }
 }
 
-fn bad_input(in_v2: bool, reason: &str) -> Decision {
-    if in_v2 {
-        Decision::Oci(OciError::new(400, "UNSUPPORTED", reason))
-    } else {
-        Decision::BadRequest(reason.into())
+/// The decision's blob check, remembering what it reported: the last
+/// check's outcome and source with every check's time added up (a blob
+/// that misses its mirror may then be checked in the regional upstream).
+struct Checks<'b, B> {
+    inner: &'b B,
+    last: Cell<Option<CheckReport>>,
+}
+
+impl<'b, B: BlobCheck> Checks<'b, B> {
+    fn new(inner: &'b B) -> Self {
+        Checks {
+            inner,
+            last: Cell::new(None),
+        }
+    }
+
+    async fn check(&self, target: CheckTarget<'_>) -> CheckReport {
+        let report = self.inner.check(target).await;
+        let before = self.last.get().map_or(0, |r| r.ms);
+        self.last.set(Some(CheckReport {
+            ms: before.saturating_add(report.ms),
+            ..report
+        }));
+        report
+    }
+
+    fn report(&self) -> Option<CheckReport> {
+        self.last.get()
     }
 }

@@ -3,15 +3,15 @@
 //! `MIRROR_FALLBACK_KM` (great-circle distance between the regions' sites).
 //! Explicit `BLOB_MIRRORS` keys (aliases included) always win.
 
-use crate::config::{mirror_name, Config};
-use crate::geo::{nearest, Point};
-use crate::ranges::{Location, RangeTables};
+use crate::config::{MirrorName, Mirrors};
+use crate::places::geo::{nearest, Point};
+use crate::places::{Location, RangeTables};
 
 /// The mirror chosen for a client.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MirrorChoice<'c> {
-    /// How the mirror's key is named (`eu-west-3`, `azure:westeurope`).
-    pub name: String,
+    /// The mirror's key (`eu-west-3`, `azure:westeurope`).
+    pub name: MirrorName<'c>,
     pub base: &'c str,
     /// `None`: the client's own region has this key; otherwise the
     /// distance to the nearest mirror's region.
@@ -21,37 +21,37 @@ pub struct MirrorChoice<'c> {
 /// The mirror for a client in `client` (placed by `tables`), if there is
 /// one for it. Mirror keys were placed when the configuration was read.
 pub fn mirror_for<'c>(
-    config: &'c Config,
+    mirrors: &'c Mirrors,
     tables: &RangeTables<'_>,
     client: Location,
 ) -> Option<MirrorChoice<'c>> {
-    if let Some(base) = config
-        .blob_mirrors
-        .get(&(client.cloud, client.region.to_string()))
+    if let Some((key, mirror)) = mirrors
+        .by_region
+        .get_key_value(&(client.cloud, client.region.to_string()))
     {
         return Some(MirrorChoice {
-            name: mirror_name(client.cloud, client.region),
-            base,
+            name: MirrorName::of(key),
+            base: &mirror.base,
             km: None,
         });
     }
-    if config.mirror_fallback_km == 0 {
+    if mirrors.fallback_km == 0 {
         return None;
     }
     let site = tables.site(client)?;
     let here = Point::new(site.lat, site.lon);
-    let candidates = config
-        .mirror_sites
+    let candidates = mirrors
+        .by_region
         .iter()
         .filter(|((cloud, _), there)| *cloud == client.cloud && there.partition == site.partition)
-        .map(|(key, there)| (&there.point, key));
-    let ((cloud, region), km) = nearest(&here, candidates)?;
-    if km > f64::from(config.mirror_fallback_km) {
+        .map(|(key, there)| (&there.point, (key, there)));
+    let ((key, mirror), km) = nearest(&here, candidates)?;
+    if km > f64::from(mirrors.fallback_km) {
         return None;
     }
     Some(MirrorChoice {
-        name: mirror_name(*cloud, region),
-        base: config.blob_mirrors.get(&(*cloud, region.clone()))?,
+        name: MirrorName::of(key),
+        base: &mirror.base,
         km: Some(km),
     })
 }

@@ -1,4 +1,5 @@
-//! Step 9: content by digest that the regional upstream lacks goes to
+//! docs/request-handling.md, "Signature upstream fallback": content by
+//! digest that the regional upstream lacks goes to
 //! `SIGNATURE_UPSTREAM_ENDPOINT` (archeio #324, #337). The image promoter
 //! pushes signatures and attestations only to the canonical registry;
 //! clients then fetch their manifests and layers by digest, and a regional
@@ -7,47 +8,61 @@
 //! Before a manifest by digest, or a blob, is redirected to a regional
 //! upstream, that upstream is asked (HEAD, through the same cached,
 //! coalesced, breaker-protected check as the mirrors, as a
-//! [`CopyKind::Registry`] copy): only "absent" (a 404) moves the request;
-//! present, a failure or an open breaker keep the regional upstream. Only
-//! when a signature upstream is configured and is not the chosen upstream.
+//! [`CopyKind::Registry`](crate::checks::blob::CopyKind) copy): only
+//! "absent" (a 404) moves the request; present, a failure or an open
+//! breaker keep the regional upstream. Only when a signature upstream is
+//! configured and is not the chosen upstream.
 
+use super::reason::Fallback;
 use super::upstream::UpstreamChoice;
-use super::{redirect, upstream_url, with_query, Decision, Target};
-use crate::blob_check::{BlobCheck, CheckTarget, Outcome};
+use super::{redirect, upstream_url, with_query, Checks, Decision, Reason, Target};
+use crate::checks::blob::{BlobCheck, CheckTarget, Outcome};
 use crate::config::Config;
+use crate::oci::Pull;
+use crate::request::Request;
 
-/// The redirect of a request by digest for `api_path` to `upstream`, or to
-/// the signature upstream when `upstream` lacks it; `reason` says why it
-/// went upstream at all (the fallback's outcome is appended to it).
-pub async fn by_digest<B: BlobCheck>(
-    config: &Config,
-    blobs: &B,
-    upstream: UpstreamChoice<'_>,
-    api_path: &str,
-    query: &str,
-    reason: String,
-) -> Decision {
-    let regional = upstream_url(upstream.endpoint, config, api_path);
-    let signatures = config
-        .signature_upstream_endpoint
+/// The redirect of `pull` (content by digest) to `chosen`, or to the
+/// signature upstream when `chosen` lacks it; `reason` says why it went
+/// upstream at all, given what the regional check found.
+pub async fn by_digest<'c, B: BlobCheck>(
+    req: &Request<'_>,
+    pull: &Pull<'_>,
+    config: &'c Config,
+    checks: &Checks<'_, B>,
+    chosen: UpstreamChoice<'c>,
+    reason: impl FnOnce(Option<Fallback>) -> Reason<'c>,
+) -> Decision<'c> {
+    let upstream = &config.upstream;
+    let regional = upstream_url(chosen.endpoint, upstream, pull);
+    let in_region = Target::Upstream {
+        region: chosen.serving_region,
+    };
+    let signatures = upstream
+        .signature_endpoint
         .as_deref()
-        .filter(|s| *s != upstream.endpoint);
+        .filter(|s| *s != chosen.endpoint);
     let Some(signatures) = signatures else {
-        return redirect(with_query(regional, query), Target::Upstream, reason);
+        return redirect(with_query(regional, req.query), in_region, reason(None));
     };
     // Checked without the query: the content is what is asked about.
-    let target = CheckTarget::registry(upstream.endpoint, &regional);
-    let reason = match blobs.check(target).await.outcome {
+    let target = CheckTarget::registry(chosen.endpoint, &regional);
+    let fallback = match checks.check(target).await.outcome {
         Outcome::Absent => {
             return redirect(
-                with_query(upstream_url(signatures, config, api_path), query),
-                Target::SignatureUpstream,
-                format!("{reason}, not there -> signature upstream"),
+                with_query(upstream_url(signatures, upstream, pull), req.query),
+                Target::SignatureUpstream {
+                    region: upstream.signature_region.as_deref(),
+                },
+                reason(Some(Fallback::Moved)),
             )
         }
-        Outcome::Present => reason,
-        Outcome::Failed(failure) => format!("{reason}, upstream check failed ({failure}), kept"),
-        Outcome::BreakerOpen => format!("{reason}, upstream check breaker open, kept"),
+        Outcome::Present => Fallback::Present,
+        Outcome::Failed(failure) => Fallback::Failed(failure),
+        Outcome::BreakerOpen => Fallback::BreakerOpen,
     };
-    redirect(with_query(regional, query), Target::Upstream, reason)
+    redirect(
+        with_query(regional, req.query),
+        in_region,
+        reason(Some(fallback)),
+    )
 }

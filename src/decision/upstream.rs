@@ -1,5 +1,5 @@
-//! Which upstream endpoint serves a request (README: "Upstream
-//! selection"), in order:
+//! Which upstream endpoint serves a request (docs/request-handling.md,
+//! "Upstream selection"), in order:
 //!
 //! 1. a GCP client whose region is one of `UPSTREAM_REGIONS`: that region
 //!    (traffic inside a GCP region is free);
@@ -14,17 +14,16 @@
 //! healthy one wins), unless every region is unhealthy: then all are
 //! eligible (fail open).
 
-use crate::config::{Config, UpstreamRegion};
-pub use crate::geo::distance_km;
-use crate::geo::{nearest, whole_km, Point};
-use crate::ranges::{Cloud, Location, RangeTables};
-use crate::request::Coordinates;
+use crate::config::{Upstream, UpstreamRegion};
+use crate::places::geo::{nearest, whole_km, Point};
+use crate::places::{Cloud, Location, RangeTables};
+use crate::request::{Client, Coordinates};
 use std::fmt;
 
 /// The region nearest `at`, if any are configured.
 pub fn nearest_region(regions: &[UpstreamRegion], at: Coordinates) -> Option<&UpstreamRegion> {
     let here = Point::new(at.latitude, at.longitude);
-    nearest(&here, regions.iter().map(|r| (r.point(), r))).map(|(r, _)| r)
+    nearest(&here, regions.iter().map(|r| (&r.point, r))).map(|(r, _)| r)
 }
 
 /// Where upstream redirects of one request go, and why.
@@ -36,6 +35,9 @@ pub struct UpstreamChoice<'c> {
     pub basis: Basis,
     /// Configured regions skipped as unhealthy.
     pub skipped: usize,
+    /// The region whose endpoint this is: the chosen one, or the one
+    /// `UPSTREAM_REGISTRY_ENDPOINT` belongs to (for the record).
+    pub serving_region: Option<&'c str>,
 }
 
 /// Why a region (or the default endpoint) was chosen.
@@ -86,14 +88,14 @@ impl fmt::Display for UpstreamChoice<'_> {
 
 /// The regions upstream redirects may use: all but the unhealthy ones, or
 /// all when every one is unhealthy (fail open).
-fn eligible<'c>(config: &'c Config, unhealthy: &[String]) -> Vec<&'c UpstreamRegion> {
-    let healthy: Vec<&UpstreamRegion> = config
-        .upstream_regions
+fn eligible<'c>(upstream: &'c Upstream, unhealthy: &[String]) -> Vec<&'c UpstreamRegion> {
+    let healthy: Vec<&UpstreamRegion> = upstream
+        .regions
         .iter()
         .filter(|r| !unhealthy.contains(&r.name))
         .collect();
     if healthy.is_empty() {
-        config.upstream_regions.iter().collect()
+        upstream.regions.iter().collect()
     } else {
         healthy
     }
@@ -104,38 +106,39 @@ fn nearest_of<'c>(
     regions: &[&'c UpstreamRegion],
     here: &Point,
 ) -> Option<(&'c UpstreamRegion, f64)> {
-    nearest(here, regions.iter().map(|r| (r.point(), *r)))
+    nearest(here, regions.iter().map(|r| (&r.point, *r)))
 }
 
 /// The upstream for a request from `client` (its cloud region, if the
-/// tables know it) at `at` (the edge's coordinates, if any), skipping the
-/// regions named in `unhealthy`.
+/// tables know it, and the edge's coordinates), skipping the regions named
+/// in `unhealthy`.
 pub fn choose_upstream<'c>(
-    config: &'c Config,
+    upstream: &'c Upstream,
     tables: &RangeTables<'_>,
-    client: Option<Location>,
-    at: Option<Coordinates>,
+    client: &Client,
     unhealthy: &[String],
 ) -> UpstreamChoice<'c> {
     let default = UpstreamChoice {
-        endpoint: &config.upstream_registry_endpoint,
+        endpoint: &upstream.endpoint,
         region: None,
         basis: Basis::OnlyEndpoint,
         skipped: 0,
+        serving_region: upstream.endpoint_region.as_deref(),
     };
-    if config.upstream_regions.is_empty() {
+    if upstream.regions.is_empty() {
         return default;
     }
-    let regions = eligible(config, unhealthy);
-    let skipped = config.upstream_regions.len() - regions.len();
+    let regions = eligible(upstream, unhealthy);
+    let skipped = upstream.regions.len() - regions.len();
     let chosen = |region: &'c UpstreamRegion, basis| UpstreamChoice {
         endpoint: &region.endpoint,
         region: Some(&region.name),
         basis,
         skipped,
+        serving_region: Some(&region.name),
     };
 
-    if let Some(location) = client {
+    if let Some(location) = client.location {
         if location.cloud == Cloud::Gcp {
             if let Some(same) = regions.iter().find(|r| r.name == location.region) {
                 return chosen(same, Basis::ClientRegion(location));
@@ -148,7 +151,10 @@ pub fn choose_upstream<'c>(
             }
         }
     }
-    if let Some(c) = at.filter(|c| c.latitude.abs() <= 90.0 && c.longitude.abs() <= 180.0) {
+    let at = client
+        .coordinates
+        .filter(|c| c.latitude.abs() <= 90.0 && c.longitude.abs() <= 180.0);
+    if let Some(c) = at {
         let here = Point::new(c.latitude, c.longitude);
         if let Some((region, _)) = nearest_of(&regions, &here) {
             return chosen(region, Basis::NearCoordinates);
@@ -157,9 +163,10 @@ pub fn choose_upstream<'c>(
     // Nothing known: the default endpoint, unless it is an unhealthy
     // region's, then the first eligible region.
     let default_is_unhealthy = skipped > 0
-        && config.upstream_regions.iter().any(|r| {
-            r.endpoint == config.upstream_registry_endpoint && unhealthy.contains(&r.name)
-        });
+        && upstream
+            .endpoint_region
+            .as_ref()
+            .is_some_and(|region| unhealthy.contains(region));
     match regions.first() {
         Some(first) if default_is_unhealthy => chosen(first, Basis::Default),
         _ => UpstreamChoice {
@@ -176,8 +183,10 @@ mod tests {
 
     #[test]
     fn nearest_across_the_antimeridian() {
-        let region = |name: &str, lat, lon| {
-            UpstreamRegion::new(name.into(), format!("https://{name}"), lat, lon)
+        let region = |name: &str, lat, lon| UpstreamRegion {
+            name: name.into(),
+            endpoint: format!("https://{name}"),
+            point: Point::new(lat, lon),
         };
         let regions = [
             region("tokyo", 35.68, 139.69),

@@ -8,17 +8,14 @@
 
 use std::borrow::Cow;
 
-/// `api_path` (what follows `/v2/`) with its reference/digest segment
-/// decoded, when it is a manifest, blob or referrers path.
-pub fn canonical_path(api_path: &str) -> Cow<'_, str> {
-    let Some((head, last)) = api_path.rsplit_once('/') else {
-        return Cow::Borrowed(api_path);
-    };
-    let kind = head.rsplit_once('/').map_or(head, |(_, kind)| kind);
-    if !last.contains('%') || !matches!(kind, "manifests" | "blobs" | "referrers") {
-        return Cow::Borrowed(api_path);
+/// The reference or digest segment of a manifest, blob or referrers path
+/// in canonical form (borrowed unless something was decoded).
+pub fn canonical_segment(segment: &str) -> Cow<'_, str> {
+    if segment.contains('%') {
+        Cow::Owned(decode_unreserved(segment))
+    } else {
+        Cow::Borrowed(segment)
     }
-    Cow::Owned(format!("{head}/{}", decode_unreserved(last)))
 }
 
 /// Decodes `%XX` where the byte is unreserved or `:`; leaves any other
@@ -62,53 +59,41 @@ fn hex(b: u8) -> Option<u8> {
 
 #[cfg(test)]
 mod tests {
-    use super::canonical_path;
+    use super::canonical_segment;
 
     const HEX: &str = "da86e6ba6ca197bf6bc5e9d900febd906b133eaa4750e6bed647b0fbe50ed43e";
 
     #[test]
-    fn decodes_unreserved_and_colon_in_the_last_segment() {
+    fn decodes_unreserved_and_colon() {
         assert_eq!(
-            canonical_path(&format!("pause/blobs/sha256%3A{HEX}")),
-            format!("pause/blobs/sha256:{HEX}")
+            canonical_segment(&format!("sha256%3A{HEX}")),
+            format!("sha256:{HEX}")
         );
         assert_eq!(
-            canonical_path(&format!("pause/referrers/sha256%3a{HEX}")),
-            format!("pause/referrers/sha256:{HEX}")
+            canonical_segment(&format!("sha256%3a{HEX}")),
+            format!("sha256:{HEX}")
         );
-        assert_eq!(
-            canonical_path("pause/manifests/v1%2E0%2d%5Frc%7E"),
-            "pause/manifests/v1.0-_rc~"
-        );
-        assert_eq!(
-            canonical_path("pause/manifests/%33.9"),
-            "pause/manifests/3.9"
-        );
+        assert_eq!(canonical_segment("v1%2E0%2d%5Frc%7E"), "v1.0-_rc~");
+        assert_eq!(canonical_segment("%33.9"), "3.9");
     }
 
     #[test]
     fn leaves_everything_else_alone() {
-        for path in [
-            "pause/manifests/3.9",
-            "pause/manifests/a%2Fb",
-            "pause/manifests/a%2fb",
-            "pause/manifests/a%25b",
-            "pause/manifests/a%3Fb",
-            "pause/manifests/a%",
-            "pause/manifests/a%4",
-            "pause/manifests/a%zz",
-            "pause/manifests/caf%C3%A9",
-            "pa%75se/tags/list",
-            "pause/tags/%6Cist",
-            "a%2Fb/manifests/3.9",
+        for segment in [
+            "3.9",
+            "a%2Fb",
+            "a%2fb",
+            "a%25b",
+            "a%3Fb",
+            "a%",
+            "a%4",
+            "a%zz",
+            "caf%C3%A9",
         ] {
-            assert_eq!(canonical_path(path), path, "{path}");
+            assert_eq!(canonical_segment(segment), segment, "{segment}");
         }
         // Mixed: only the decodable ones are decoded.
-        assert_eq!(
-            canonical_path("pause/manifests/%2e%2e%2Fx"),
-            "pause/manifests/..%2Fx"
-        );
-        assert_eq!(canonical_path("pause/manifests/é%41"), "pause/manifests/éA");
+        assert_eq!(canonical_segment("%2e%2e%2Fx"), "..%2Fx");
+        assert_eq!(canonical_segment("é%41"), "éA");
     }
 }

@@ -1,11 +1,10 @@
-//! The OCI distribution API surface the redirector understands: request
-//! paths, the name/tag/digest grammars, and error bodies.
+//! The OCI distribution API surface the redirector understands: the
+//! name/tag/digest grammars, pull paths in canonical form, and error bodies.
 
 pub mod canonical;
 pub mod error;
 pub mod grammar;
-pub mod route;
+pub mod pull;
 
-pub use canonical::canonical_path;
 pub use error::OciError;
-pub use route::{parse_route, Reference, Route};
+pub use pull::{parse_pull, Algorithm, Digest, Endpoint, Pull, Reference};

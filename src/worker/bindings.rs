@@ -1,10 +1,11 @@
-//! The optional bindings (README "Operating"): `PULL_RATE_LIMIT` (a
+//! The optional bindings (docs/configuration.md, "Bindings"): `PULL_RATE_LIMIT` (a
 //! `[[ratelimits]]` binding) and `PULL_ANALYTICS` (an Analytics Engine
 //! dataset). Without them nothing is limited and no data point is written.
 //! Also the runtime's random sources.
 
-use crate::record::Record;
-use crate::status::Bindings;
+use crate::serving::record::Record;
+use crate::serving::status::Bindings;
+use std::net::IpAddr;
 use wasm_bindgen::prelude::wasm_bindgen;
 use worker::{
     console_warn, AnalyticsEngineDataPointBuilder, AnalyticsEngineDataset, Env, EnvBinding,
@@ -34,25 +35,19 @@ impl Optional {
         }
     }
 
-    /// Whether the client (`client_ip`, asked only when the binding is
-    /// present) is over its budget. The address is the key and goes nowhere
-    /// else; no address, no binding or a failing binding means not limited.
-    pub async fn over_limit(&self, client_ip: impl FnOnce() -> Option<String>) -> bool {
-        let Some(limiter) = &self.rate_limit else {
+    /// Whether the client at `address` is over its budget. The address is
+    /// the key and goes nowhere else; no address, no binding or a failing
+    /// binding means not limited.
+    pub async fn over_limit(&self, address: Option<IpAddr>) -> bool {
+        let (Some(limiter), Some(address)) = (&self.rate_limit, address) else {
             return false;
         };
-        let Some(ip) = client_ip() else {
-            return false;
-        };
-        let ip = ip.trim();
-        if ip.is_empty() {
-            return false;
-        }
-        match limiter.limit(ip.to_string()).await {
+        let key = address.to_string();
+        match limiter.limit(key.clone()).await {
             Ok(outcome) => !outcome.success,
             Err(e) => {
                 // The error could quote the key: never log the address.
-                let message = e.to_string().replace(ip, "<client address>");
+                let message = e.to_string().replace(&key, "<client address>");
                 console_warn!("registry-edge: rate limit binding failed, not limiting: {message}");
                 false
             }

@@ -1,11 +1,10 @@
 //! The blob check's I/O on the Workers runtime: HEAD with a deadline, the
 //! Cache API, timers and `ctx.waitUntil`. The state machine (caches, checks
-//! in flight, breakers) is the platform-free `crate::blob_check::Checker`.
+//! in flight, breakers) is the platform-free `crate::checks::blob::Checker`.
 
-use crate::blob_check::{
+use crate::checks::blob::{
     CheckIo, CheckSettings, CheckState, Checker, ColoEntry, Failure, HeadAnswer, Remembered,
 };
-use crate::config::Config;
 use futures_util::future::{select, Either};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -29,13 +28,8 @@ thread_local! {
 
 /// The blob check of one request; `host` is the worker's own (from the
 /// request URL), where the Cache API keys live.
-pub fn checker(config: &Config, ctx: Rc<Context>, host: &str) -> Checker<EdgeIo> {
-    Checker::new(
-        STATE.with(Rc::clone),
-        EdgeIo { ctx },
-        host,
-        CheckSettings::of(config),
-    )
+pub fn checker(settings: CheckSettings, ctx: Rc<Context>, host: &str) -> Checker<EdgeIo> {
+    Checker::new(STATE.with(Rc::clone), EdgeIo { ctx }, host, settings)
 }
 
 #[derive(Clone)]

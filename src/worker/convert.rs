@@ -1,7 +1,8 @@
 //! Request in, reply out: the only places worker types meet the core's.
 
-use crate::decision::Reply;
-use crate::request::{split_url, Coordinates, OwnedRequest};
+use crate::request::raw::split_url;
+use crate::request::{Coordinates, RawRequest};
+use crate::serving::Reply;
 use worker::js_sys::{Reflect, Uint8Array};
 use worker::wasm_bindgen::JsValue;
 use worker::worker_sys::web_sys;
@@ -40,12 +41,13 @@ impl Incoming {
     }
 }
 
-/// The core's [`OwnedRequest`], read from a worker request.
-pub fn read_request(req: &Incoming) -> Result<OwnedRequest> {
-    let (host, path, query) = split_url(&req.url).unwrap_or(("", "/", ""));
-    Ok(OwnedRequest {
+/// The core's [`RawRequest`], read from a worker request.
+pub fn read_request(req: &Incoming) -> Result<RawRequest> {
+    let (scheme, host, path, query) = split_url(&req.url).unwrap_or(("", "", "/", ""));
+    Ok(RawRequest {
         // The raw method: worker::Method has no variant for unknown ones.
         method: req.method.clone(),
+        scheme: scheme.to_string(),
         host: host.to_string(),
         path: path.to_string(),
         query: query.to_string(),
@@ -55,6 +57,7 @@ pub fn read_request(req: &Incoming) -> Result<OwnedRequest> {
         // The real address when CF-Connecting-IP is a Pseudo IPv4 one.
         client_ipv6: req.header("CF-Connecting-IPv6")?,
         coordinates: coordinates(req),
+        authorization: req.header("Authorization")?,
     })
 }
 

@@ -1,14 +1,12 @@
-//! What the record and the pull sessions need from a request besides
-//! [`crate::request::RequestInfo`]: headers and `request.cf` fields.
+//! What the record needs from a request besides
+//! [`crate::request::RawRequest`]: the user agent and `request.cf` fields.
 
 use super::convert::Incoming;
-use crate::record::Edge;
+use crate::serving::record::Edge;
 use worker::Result;
 
 /// Owned copies of the fields, read once per request.
 pub struct EdgeFields {
-    pub scheme: String,
-    pub authorization: Option<String>,
     user_agent: Option<String>,
     asn: Option<u32>,
     colo: Option<String>,
@@ -17,11 +15,8 @@ pub struct EdgeFields {
 
 impl EdgeFields {
     pub fn read(req: &Incoming) -> Result<Self> {
-        let scheme = req.url.split_once("://").map_or("", |(s, _)| s).to_string();
         let field = |key: &str| req.cf_field(key);
         Ok(EdgeFields {
-            scheme,
-            authorization: req.header("Authorization")?,
             user_agent: req.header("User-Agent")?,
             asn: field("asn")
                 .and_then(|v| v.as_f64())

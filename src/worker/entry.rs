@@ -4,7 +4,7 @@
 //! check must wait for I/O), and only then hands the handler to a Promise.
 //! Under bare workerd this saves the per-request Promise, the
 //! `queueMicrotask` round trip and the `worker::Request` conversion
-//! (README "Performance"). worker-build's shim still wraps this export, so
+//! (docs/performance.md). worker-build's shim still wraps this export, so
 //! its panic recovery stays.
 
 use std::future::Future;

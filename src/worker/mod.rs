@@ -12,10 +12,11 @@ mod entry;
 mod upstream_health;
 mod vars;
 
-use crate::answer::answer;
 use crate::config::Config;
-use crate::ranges::TABLES;
-use crate::record::{sampled, Inputs, Record, Recorded};
+use crate::places::TABLES;
+use crate::request::Request;
+use crate::serving::record::{sampled, Record};
+use crate::serving::{answer, Conditions};
 use std::rc::Rc;
 use worker::worker_sys::web_sys;
 use worker::{
@@ -37,61 +38,49 @@ async fn handle(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys
             return convert::respond(&req.method(), error.reply());
         }
     };
-    // Each request property is read from the runtime once.
+    // Each request property is read from the runtime once, and the
+    // request is read once into the typed value every layer takes.
     let incoming = convert::Incoming::read(&req);
-    let request = convert::read_request(&incoming)?;
+    let raw = convert::read_request(&incoming)?;
+    let request = Request::read(&raw, &TABLES);
     let fields = edge::EdgeFields::read(&incoming)?;
     let optional = bindings::Optional::of(&env);
-    let info = request.info();
-    let unhealthy = upstream_health::unhealthy_upstreams(&env, &config).await;
-    let context = crate::answer::Context {
-        scheme: &fields.scheme,
-        authorization: fields.authorization.as_deref(),
+    let unhealthy = upstream_health::unhealthy_upstreams(&env, &config.upstream).await;
+    let conditions = Conditions {
         // Keyed like the decision places the client (Pseudo IPv4 included).
-        rate_limited: optional
-            .over_limit(|| info.client_address().map(|a| a.to_string()))
-            .await,
+        rate_limited: optional.over_limit(request.client.address).await,
         now_ms: worker::js_sys::Date::now(),
         bindings: optional.present(),
         unhealthy_upstreams: &unhealthy,
     };
-    let checker = blob_check::checker(&config, Rc::new(ctx), &request.host);
-    let recorded = Recorded::new(&checker);
+    let checker = blob_check::checker(config.checks, Rc::new(ctx), request.host);
     let answer = answer(
-        &info,
-        &context,
+        &request,
+        &conditions,
         &config,
         &TABLES,
-        &recorded,
+        &checker,
         bindings::random_bytes,
     )
     .await;
 
-    let logged = sampled(config.log_sample_rate, bindings::random_unit());
+    let logged = sampled(config.operating.log_sample_rate, bindings::random_unit());
     // The record is assembled only when someone reads it.
     if logged || optional.writes() {
-        let record = Record::new(Inputs {
-            request: &info,
-            answer: &answer,
-            tables: &TABLES,
-            upstream_regions: &config.upstream_regions,
-            edge: fields.edge(),
-            check: recorded.report(),
-            authorization: context.authorization,
-        });
+        let record = Record::new(&request, &answer, fields.edge());
         optional.write(&record);
         if logged {
             console_log!("{}", record.to_json());
         }
     }
-    convert::respond(info.method, answer.reply(info.path))
+    convert::respond(request.method.as_str(), answer.reply(&request))
 }
 
 /// The cron trigger: probes the upstream regions (UPSTREAM_HEALTH_CHECKS).
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     match vars::config(&env) {
-        Ok(config) => upstream_health::probe_and_store(&env, &config).await,
+        Ok(config) => upstream_health::probe_and_store(&env, &config.upstream).await,
         Err(error) => console_error!("registry-edge: invalid configuration: {error}"),
     }
 }

@@ -1,12 +1,12 @@
 //! Upstream health checks, the I/O half: the scheduled probe of every
 //! `UPSTREAM_REGIONS` endpoint, the KV record it writes, and the fetch
 //! handler's read of that record through a per-isolate cache. What the
-//! answers mean lives in `crate::upstream_health` (tested natively).
+//! answers mean lives in `crate::checks::upstream_health` (tested natively).
 
-use crate::config::Config;
-use crate::upstream_health::{
+use crate::checks::upstream_health::{
     probe_healthy, probe_url, HealthRecord, RecordCache, KV_BINDING, KV_KEY, PROBE_TIMEOUT_MS,
 };
+use crate::config::Upstream;
 use futures_util::future::{join_all, select, Either};
 use std::cell::RefCell;
 use std::time::Duration;
@@ -26,8 +26,8 @@ fn now_ms() -> u64 {
 /// The regions `decide` should skip now: empty unless health checks are on
 /// and a fresh record names some. Reads KV at most once per
 /// `ISOLATE_CACHE_MS` per isolate.
-pub async fn unhealthy_upstreams(env: &Env, config: &Config) -> Vec<String> {
-    if !config.upstream_health_checks {
+pub async fn unhealthy_upstreams(env: &Env, upstream: &Upstream) -> Vec<String> {
+    if !upstream.health_checks {
         return Vec::new();
     }
     let now = now_ms();
@@ -69,8 +69,8 @@ async fn read_record(env: &Env) -> Option<HealthRecord> {
 
 /// The scheduled probe: `GET <endpoint>/v2/` of every region at once, each
 /// with a deadline, then the record into KV (and this isolate's cache).
-pub async fn probe_and_store(env: &Env, config: &Config) {
-    if !config.upstream_health_checks {
+pub async fn probe_and_store(env: &Env, upstream: &Upstream) {
+    if !upstream.health_checks {
         console_log!(
             "registry-edge: upstream health: UPSTREAM_HEALTH_CHECKS is off, nothing probed"
         );
@@ -78,14 +78,14 @@ pub async fn probe_and_store(env: &Env, config: &Config) {
     }
     let checked_at_ms = now_ms();
     let verdicts = join_all(
-        config
-            .upstream_regions
+        upstream
+            .regions
             .iter()
             .map(|r| probe(probe_url(&r.endpoint))),
     )
     .await;
-    let unhealthy: Vec<String> = config
-        .upstream_regions
+    let unhealthy: Vec<String> = upstream
+        .regions
         .iter()
         .zip(verdicts)
         .filter(|(_, healthy)| !healthy)
@@ -97,7 +97,7 @@ pub async fn probe_and_store(env: &Env, config: &Config) {
     };
     console_log!(
         "registry-edge: upstream health: {} regions probed, unhealthy: [{}]",
-        config.upstream_regions.len(),
+        upstream.regions.len(),
         record.unhealthy.join(", ")
     );
     match env.kv(KV_BINDING) {

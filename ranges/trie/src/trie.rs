@@ -26,11 +26,9 @@
 //! So a step is one dependent load (the word): the slot's bit in `children`
 //! says whether to descend, and the popcount of the bits up to the slot
 //! gives either the child's position or the run's entry, which is loaded
-//! once, at the end. The previous layout (16 bits, then 8 per step, with
-//! the child pointers in the entries) took two dependent loads per step,
-//! and 4 to 7 steps for the /40../64 IPv6 prefixes that dominate the data
-//! (5.8 on average over addresses inside published IPv6 prefixes); this
-//! one takes 3 to 5 (4.4), and 2.3 for IPv4. No pointers, no allocation
+//! once, at the end. An address inside a published prefix takes 3 to 5
+//! steps for the /40../64 IPv6 prefixes that dominate the data (4.4 on
+//! average), and 2.3 for IPv4. No pointers, no allocation
 //! and no initialisation at run time (the tables are plain static arrays).
 
 /// Bits consumed by the root node.

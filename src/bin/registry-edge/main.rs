@@ -5,7 +5,7 @@
 //!   registry-edge ranges           data provenance and prefix counts
 //!   registry-edge regions          where each region is (ranges/regions.txt)
 
-use registry_edge::ranges;
+use registry_edge::places::ranges;
 use std::io::{self, BufWriter, Read, Write};
 use std::net::IpAddr;
 use std::process::ExitCode;

@@ -2,11 +2,12 @@
 //! request/config builders.
 
 use crate::fixture;
-use registry_edge::blob_check::{CheckReport, CheckSource, CheckTarget, CopyKind, Outcome};
+use registry_edge::checks::blob::BlobCheck;
+use registry_edge::checks::blob::{CheckReport, CheckSource, CheckTarget, CopyKind, Outcome};
 use registry_edge::config::Config;
-use registry_edge::decision::{decide, BlobCheck, Decision};
-use registry_edge::ranges::RangeTables;
-use registry_edge::request::{Coordinates, OwnedRequest};
+use registry_edge::decision::{decide, Decision};
+use registry_edge::places::RangeTables;
+use registry_edge::request::{Coordinates, RawRequest, Request};
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::future::Future;
@@ -139,23 +140,24 @@ pub fn fixture_config(vars: &[(&str, &str)]) -> Config {
     .unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// A request as the adapter builds it ([`OwnedRequest`], which it derefs
+/// A request as the adapter reads it ([`RawRequest`], which it derefs
 /// to), and the health record's verdict for the decision.
+#[derive(Clone)]
 pub struct Req {
-    pub request: OwnedRequest,
+    pub request: RawRequest,
     /// Upstream regions the health record marks unhealthy.
     pub unhealthy: Vec<String>,
 }
 
 impl std::ops::Deref for Req {
-    type Target = OwnedRequest;
-    fn deref(&self) -> &OwnedRequest {
+    type Target = RawRequest;
+    fn deref(&self) -> &RawRequest {
         &self.request
     }
 }
 
 impl std::ops::DerefMut for Req {
-    fn deref_mut(&mut self) -> &mut OwnedRequest {
+    fn deref_mut(&mut self) -> &mut RawRequest {
         &mut self.request
     }
 }
@@ -163,12 +165,13 @@ impl std::ops::DerefMut for Req {
 pub fn get(target: &str) -> Req {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     Req {
-        request: OwnedRequest {
+        request: RawRequest {
             method: "GET".into(),
+            scheme: "https".into(),
             host: "registry.k8s.io".into(),
             path: path.into(),
             query: query.into(),
-            ..OwnedRequest::default()
+            ..RawRequest::default()
         },
         unhealthy: Vec::new(),
     }
@@ -192,6 +195,15 @@ impl Req {
         self.host = h.into();
         self
     }
+    pub fn scheme(mut self, s: &str) -> Self {
+        self.scheme = s.into();
+        self
+    }
+    /// The `Authorization` header.
+    pub fn authorization(mut self, header: Option<&str>) -> Self {
+        self.authorization = header.map(str::to_string);
+        self
+    }
     pub fn at(mut self, latitude: f64, longitude: f64) -> Self {
         self.coordinates = Some(Coordinates {
             latitude,
@@ -203,17 +215,31 @@ impl Req {
         self.unhealthy = regions.iter().map(|r| r.to_string()).collect();
         self
     }
-    /// The decision with the fixture client tables ([`fixture::client_tables`]).
-    pub fn decide(&self, config: &Config, blobs: &FakeBlobs) -> Decision {
+    /// The request read, its client placed by the fixture client tables
+    /// ([`fixture::client_tables`]).
+    pub fn read(&self) -> Request<'_> {
+        self.read_with(fixture::client_tables())
+    }
+    pub fn read_with(&self, tables: &RangeTables<'_>) -> Request<'_> {
+        Request::read(&self.request, tables)
+    }
+    /// The decision with the fixture client tables.
+    pub fn decide<'c>(&self, config: &'c Config, blobs: &impl BlobCheck) -> Decision<'c> {
         self.decide_with(fixture::client_tables(), config, blobs)
     }
-    pub fn decide_with(
+    pub fn decide_with<'c>(
         &self,
         tables: &RangeTables<'_>,
-        config: &Config,
-        blobs: &FakeBlobs,
-    ) -> Decision {
-        block_on(decide(&self.info(), config, tables, blobs, &self.unhealthy))
+        config: &'c Config,
+        blobs: &impl BlobCheck,
+    ) -> Decision<'c> {
+        block_on(decide(
+            &self.read_with(tables),
+            config,
+            tables,
+            blobs,
+            &self.unhealthy,
+        ))
     }
 }
 

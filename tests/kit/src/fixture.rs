@@ -10,7 +10,7 @@ use range_tablegen::compile::{compile, CompiledTrie};
 use range_tablegen::layout::Layout;
 use range_tablegen::providers::ProviderData;
 use range_tablegen::{resolve, Cloud, Entry};
-use registry_edge::ranges::{Location, RangeTables, RegionSite, Trie};
+use registry_edge::places::ranges::{Location, RangeTables, RegionSite, Trie};
 use std::sync::OnceLock;
 
 /// Compiles `(prefix, cloud label, region)` triples, placed by the fixture
@@ -187,3 +187,9 @@ pub fn client_tables() -> &'static RangeTables<'static> {
     static TABLES: OnceLock<RangeTables<'static>> = OnceLock::new();
     TABLES.get_or_init(|| tables(CLIENT_PREFIXES))
 }
+
+/// The digest the tests ask about: sha256 of the empty tar stream's layer
+/// used throughout (any valid sha256 digest would do).
+pub const D: &str = "sha256:da86e6ba6ca197bf6bc5e9d900febd906b133eaa4750e6bed647b0fbe50ed43e";
+/// `D`'s hex, as cosign's tags spell it.
+pub const D_HEX: &str = "da86e6ba6ca197bf6bc5e9d900febd906b133eaa4750e6bed647b0fbe50ed43e";

@@ -2,7 +2,8 @@
 //! generated hostile requests by tests/decision_properties.rs and on
 //! fuzzed ones by fuzz/fuzz_targets/decide.rs (one copy of each rule).
 //!
-//! - the status is one the README lists (never 5xx: the config is valid);
+//! - the status is one docs/request-handling.md lists (never 5xx: the
+//!   config is valid);
 //! - header values are printable ASCII (the Headers API rejects others);
 //! - a `Location` exactly on redirects, with no space or control byte, on
 //!   a configured base URL, whose scheme and authority are a configured
@@ -14,15 +15,16 @@
 //!   only when `SIGNATURE_UPSTREAM_ENDPOINT` is set: checks ask configured
 //!   copies and upstreams, nothing else.
 //!
-//! [`check_answer`] adds the answers around the decision (src/answer.rs):
+//! [`check_answer`] adds the answers around the decision
+//! (src/serving/answer.rs):
 //! a challenge's realm is on the request's own host, a 429 has a
 //! `Retry-After`, and every `/v2` answer names its range data.
 
-use registry_edge::answer::Answer;
 use registry_edge::config::Config;
 use registry_edge::decision::Decision;
-use registry_edge::request::RequestInfo;
-use registry_edge::status::RANGES_HEADER;
+use registry_edge::request::Request;
+use registry_edge::serving::status::RANGES_HEADER;
+use registry_edge::serving::Answer;
 use std::collections::BTreeSet;
 
 /// Every status a decision may answer with.
@@ -31,29 +33,35 @@ pub const STATUSES: [u16; 9] = [200, 301, 307, 400, 401, 404, 405, 414, 429];
 /// The configured URLs a redirect may start with.
 pub fn allowed_bases(config: &Config) -> Vec<String> {
     let mut bases = vec![
-        config.upstream_registry_endpoint.clone(),
-        config.info_url.clone(),
-        config.privacy_url.clone(),
+        config.upstream.endpoint.clone(),
+        config.hosts.info_url.clone(),
+        config.hosts.privacy_url.clone(),
     ];
-    bases.extend(config.signature_upstream_endpoint.clone());
-    bases.extend(config.default_blob_base_url.clone());
-    bases.extend(config.blob_mirrors.values().cloned());
-    bases.extend(config.upstream_regions.iter().map(|r| r.endpoint.clone()));
-    bases.extend(config.primary_host.iter().map(|h| format!("https://{h}")));
+    bases.extend(config.upstream.signature_endpoint.clone());
+    bases.extend(config.mirrors.default_blob_base.clone());
+    bases.extend(config.mirrors.by_region.values().map(|m| m.base.clone()));
+    bases.extend(config.upstream.regions.iter().map(|r| r.endpoint.clone()));
+    bases.extend(config.hosts.primary.iter().map(|h| format!("https://{h}")));
     bases
 }
 
 /// The copies an existence check may ask.
 pub fn blob_bases(config: &Config) -> Vec<String> {
-    let mut bases: Vec<String> = config.blob_mirrors.values().cloned().collect();
-    bases.extend(config.default_blob_base_url.clone());
+    let mut bases: Vec<String> = config
+        .mirrors
+        .by_region
+        .values()
+        .map(|m| m.base.clone())
+        .collect();
+    bases.extend(config.mirrors.default_blob_base.clone());
     bases
 }
 
-/// The regional upstreams an existence check may ask (step 9).
+/// The regional upstreams an existence check may ask (the signature
+/// upstream fallback).
 pub fn upstream_bases(config: &Config) -> Vec<String> {
-    let mut bases = vec![config.upstream_registry_endpoint.clone()];
-    bases.extend(config.upstream_regions.iter().map(|r| r.endpoint.clone()));
+    let mut bases = vec![config.upstream.endpoint.clone()];
+    bases.extend(config.upstream.regions.iter().map(|r| r.endpoint.clone()));
     bases
 }
 
@@ -71,7 +79,7 @@ fn header_safe(text: &str) -> bool {
 
 /// Asserts every invariant for one decision; `asked` is the existence
 /// checks it made.
-pub fn check(request: &RequestInfo<'_>, config: &Config, decision: &Decision, asked: &[String]) {
+pub fn check(request: &Request<'_>, config: &Config, decision: &Decision<'_>, asked: &[String]) {
     let reply = decision.reply();
     let status = reply.status;
     assert_eq!(status, decision.status());
@@ -140,7 +148,7 @@ pub fn check(request: &RequestInfo<'_>, config: &Config, decision: &Decision, as
     );
     for url in &of_upstreams {
         assert!(
-            config.signature_upstream_endpoint.is_some() && under(&upstreams, url, "/v2/"),
+            config.upstream.signature_endpoint.is_some() && under(&upstreams, url, "/v2/"),
             "{request:?}: existence check of {url:?}"
         );
         assert!(
@@ -155,8 +163,8 @@ pub fn check(request: &RequestInfo<'_>, config: &Config, decision: &Decision, as
 
 /// Asserts every invariant for one answer (the decision's, or one around
 /// it); `asked` is the existence checks it made.
-pub fn check_answer(request: &RequestInfo<'_>, config: &Config, answer: &Answer, asked: &[String]) {
-    let reply = answer.reply(request.path);
+pub fn check_answer(request: &Request<'_>, config: &Config, answer: &Answer<'_>, asked: &[String]) {
+    let reply = answer.reply(request);
     assert_eq!(reply.status, answer.status(), "{request:?}");
     let in_v2 = request.path == "/v2" || request.path.starts_with("/v2/");
     let ranges = reply
@@ -223,7 +231,7 @@ pub fn check_answer(request: &RequestInfo<'_>, config: &Config, answer: &Answer,
     }
 }
 
-fn check_location(request: &RequestInfo<'_>, location: &str, config: &Config) {
+fn check_location(request: &Request<'_>, location: &str, config: &Config) {
     assert!(
         location.bytes().all(|b| (0x21..0x7f).contains(&b)),
         "{request:?}: Location has a control, space or non-ASCII byte: {location:?}"

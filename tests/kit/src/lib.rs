@@ -8,6 +8,7 @@
 //!   builders, archeio's bucket table;
 //! - [`invariants`]: what must hold for every decision, whatever the input;
 //! - [`lookup_mix`]: the lookup benchmarks' prefixes and seeded address mix;
+//! - [`table`]: the configuration and fakes of the decision tables;
 //! - [`sim`]: a simulated runtime (clock, timers, background tasks, copies,
 //!   Cache API) for the blob check's state machine.
 
@@ -17,6 +18,7 @@ pub mod invariants;
 pub mod lookup_mix;
 pub mod rng;
 pub mod sim;
+pub mod table;
 
 pub use decision::*;
 pub use rng::{inside, last, Rng};

@@ -1,5 +1,5 @@
 //! A simulated runtime for the blob check's state machine
-//! (`registry_edge::blob_check::Checker`): a manual clock with timers,
+//! (`registry_edge::checks::blob::Checker`): a manual clock with timers,
 //! background tasks (what `ctx.waitUntil` runs), scripted copies answering
 //! HEADs, and an in-memory Cache API that records every operation.
 //!
@@ -12,7 +12,7 @@
 //! when nothing is left to wait for, [`Sim::run`] panics: that is a check
 //! stranded for good.
 
-use registry_edge::blob_check::{
+use registry_edge::checks::blob::{
     CheckIo, CheckSettings, CheckState, Checker, ColoEntry, Failure, HeadAnswer,
 };
 use std::cell::{Cell, RefCell};

@@ -198,7 +198,7 @@ mod tests {
         assert_eq!(c.get("c", 1_001), Some(true));
     }
 
-    /// Issue 8, item 6: a flood of distinct missing digests cannot evict
+    /// A flood of distinct missing digests cannot evict
     /// known-present entries.
     #[test]
     fn negatives_cannot_evict_positives() {

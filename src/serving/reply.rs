@@ -1,7 +1,8 @@
-//! Decisions as plain HTTP answers (status, headers, body).
+//! Answers as plain HTTP replies (status, headers, body), Cache-Control
+//! chosen from the decision's facts.
 
-use super::{blobs, Decision, REASON_HEADER};
 use crate::config::ConfigError;
+use crate::decision::{Decision, REASON_HEADER};
 use crate::oci::OciError;
 
 /// What the worker adapter sends back.
@@ -12,7 +13,7 @@ pub struct Reply {
     pub body: String,
 }
 
-const JSON: &str = "application/json; charset=utf-8";
+pub(super) const JSON: &str = "application/json; charset=utf-8";
 /// Blob redirects depend on the client's address: no shared cache may keep
 /// one, and the client should ask again next time (copies come and go).
 pub const CACHE_PER_CLIENT: &str = "private, no-store";
@@ -23,7 +24,7 @@ pub const CACHE_LEGACY: &str = "max-age=86400";
 const TEXT: &str = "text/plain; charset=utf-8";
 
 impl Reply {
-    fn oci(error: &OciError) -> Reply {
+    pub(super) fn oci(error: &OciError) -> Reply {
         Reply {
             status: error.status,
             headers: vec![("Content-Type", JSON.into())],
@@ -40,14 +41,12 @@ impl Reply {
     }
 }
 
-impl Decision {
+impl Decision<'_> {
     /// The `Cache-Control` of this decision's reply.
     pub fn cache_control(&self) -> &'static str {
         match self {
-            Decision::Redirect { status: 301, .. } => CACHE_LEGACY,
-            Decision::Redirect { reason, .. } if reason.starts_with(blobs::REASON_PREFIX) => {
-                CACHE_PER_CLIENT
-            }
+            Decision::Redirect(r) if r.status == 301 => CACHE_LEGACY,
+            Decision::Redirect(r) if r.reason.is_per_client() => CACHE_PER_CLIENT,
             _ => CACHE_NONE,
         }
     }
@@ -62,13 +61,11 @@ impl Decision {
 
     fn reply_without_caching(&self) -> Reply {
         match self {
-            Decision::Redirect {
-                status, location, ..
-            } => Reply {
-                status: *status,
+            Decision::Redirect(r) => Reply {
+                status: r.status,
                 headers: vec![
-                    ("Location", location.clone()),
-                    (REASON_HEADER, self.reason()),
+                    ("Location", r.location.clone()),
+                    (REASON_HEADER, r.reason.to_string()),
                 ],
                 body: String::new(),
             },

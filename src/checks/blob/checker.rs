@@ -25,7 +25,6 @@ use super::{
     CheckTarget, ColoEntry, CopyKind, ExistenceCache, Failure, Outcome, PendingCheck,
     PendingChecks, Remembered, Transition,
 };
-use crate::config::Config;
 use core::future::Future;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -64,28 +63,18 @@ pub trait CheckIo: Clone + 'static {
     fn warn(&self, message: &str);
 }
 
-/// The configuration a check needs.
+/// The configuration a check needs (read from the variables by
+/// `crate::config::checks`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CheckSettings {
+    /// `BLOB_CHECK_TIMEOUT_MS`: a HEAD's deadline.
     pub timeout_ms: u64,
+    /// `NEGATIVE_CACHE_SECONDS`: how long "absent" is remembered.
     pub negative_ttl_seconds: u64,
     pub breaker: BreakerSettings,
 }
 
 impl CheckSettings {
-    pub fn of(config: &Config) -> Self {
-        let timeout_ms = u64::from(config.blob_check_timeout_ms);
-        CheckSettings {
-            timeout_ms,
-            negative_ttl_seconds: u64::from(config.negative_cache_seconds),
-            breaker: BreakerSettings {
-                failures: config.breaker_failures,
-                open_ms: u64::from(config.breaker_seconds) * 1000,
-                probe_stale_ms: timeout_ms + WAIT_MARGIN_MS,
-            },
-        }
-    }
-
     /// How long a check may be in flight before its waiters give up and a
     /// new check of the URL may start.
     fn wait_limit_ms(&self) -> u64 {

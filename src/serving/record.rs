@@ -1,20 +1,15 @@
 //! One record per request, assembled here and nowhere else: the worker
 //! logs it as one JSON line and, with the `PULL_ANALYTICS` binding, writes
-//! the same values as one Analytics Engine data point (README "Operating").
+//! the same values as one Analytics Engine data point (docs/operating.md,
+//! "The record: one per request").
 //!
-//! The client address is an input (its cloud and region are looked up in
-//! the range tables) and never an output: no field holds it.
+//! Every field is read from the request as it was read once and from the
+//! answer's facts. The client address is not among them: the request
+//! carries it, and no field holds it.
 
-use crate::answer::Answer;
-use crate::blob_check::{BlobCheck, CheckReport, CheckTarget};
-use crate::config::UpstreamRegion;
-use crate::decision::{Decision, Target};
-use crate::kind::Asked;
-use crate::ranges::RangeTables;
-use crate::request::RequestInfo;
-use crate::sessions::Session;
+use super::answer::Answer;
+use crate::request::{Request, Session};
 use serde::Serialize;
-use std::cell::Cell;
 
 /// Longest user agent kept, in bytes.
 pub const MAX_USER_AGENT_BYTES: usize = 256;
@@ -31,20 +26,6 @@ pub struct Edge<'a> {
     pub colo: Option<&'a str>,
     pub country: Option<&'a str>,
     pub user_agent: Option<&'a str>,
-}
-
-/// Everything a record is made from.
-pub struct Inputs<'a> {
-    pub request: &'a RequestInfo<'a>,
-    pub answer: &'a Answer,
-    pub tables: &'a RangeTables<'a>,
-    /// For `upstream_region`: the configured regions (empty when unknown).
-    pub upstream_regions: &'a [UpstreamRegion],
-    pub edge: Edge<'a>,
-    /// The blob check the decision made, if any.
-    pub check: Option<CheckReport>,
-    /// The raw `Authorization` header (a pull session's token).
-    pub authorization: Option<&'a str>,
 }
 
 /// The fields of one request's log line, in their JSON order.
@@ -87,50 +68,36 @@ fn session_text<S: serde::Serializer>(session: &Option<Session>, s: S) -> Result
 }
 
 impl<'a> Record<'a> {
-    pub fn new(inputs: Inputs<'a>) -> Record<'a> {
-        let Inputs {
-            request,
-            answer,
-            tables,
-            upstream_regions,
-            edge,
-            check,
-            authorization,
-        } = inputs;
-        let asked = Asked::of(request.path);
-        // The same client address the decision places (Pseudo IPv4 included).
-        let client = request.client_address().and_then(|ip| tables.lookup(ip));
-        let redirect = match answer.decision() {
-            Some(Decision::Redirect {
-                location, target, ..
-            }) => Some((location.as_str(), target)),
-            _ => None,
-        };
+    /// The record of `request` answered with `answer`; `edge` is what the
+    /// edge says about it.
+    pub fn new(request: &'a Request<'a>, answer: &'a Answer<'a>, edge: Edge<'a>) -> Record<'a> {
+        let kind = request.kind();
+        let pull = request.route.pull();
+        let redirect = answer.decision().and_then(|d| d.redirect());
+        let client = request.client.location;
         Record {
-            event: if asked.is_pull() { "pull" } else { "other" },
-            method: request.method,
+            event: if kind.is_pull() { "pull" } else { "other" },
+            method: request.method.as_str(),
             status: answer.status(),
-            kind: asked.kind,
+            kind: kind.as_str(),
             host: request.host,
-            repository: asked.repository,
-            reference: asked.reference,
-            target: redirect.map(|(_, target)| target_name(target)),
-            upstream_region: redirect.and_then(|(location, target)| {
-                matches!(target, Target::Upstream | Target::SignatureUpstream)
-                    .then(|| region_of(location, upstream_regions))
-                    .flatten()
-            }),
+            repository: pull.map(|p| p.repository),
+            reference: pull.and_then(|p| p.reference()),
+            target: redirect.map(|r| r.target.name()),
+            upstream_region: redirect.and_then(|r| r.target.upstream_region()),
             cloud: client.map(|l| l.cloud.as_str()),
             region: client.map(|l| l.region),
             asn: edge.asn,
             colo: edge.colo.map(|c| truncate(c, MAX_EDGE_FIELD_BYTES)),
             country: edge.country.map(|c| truncate(c, MAX_EDGE_FIELD_BYTES)),
             user_agent: edge.user_agent.map(|ua| truncate(ua, MAX_USER_AGENT_BYTES)),
-            check: check.map_or("none", |c| c.source.as_str()),
-            check_ms: check.map(|c| c.ms),
+            check: redirect
+                .and_then(|r| r.check)
+                .map_or("none", |c| c.source.as_str()),
+            check_ms: redirect.and_then(|r| r.check).map(|c| c.ms),
             session: match answer {
                 Answer::Token(issued) => Some(*issued),
-                _ => Session::from_authorization(authorization),
+                _ => request.credentials.session(),
             },
             reason: answer.reason(),
         }
@@ -141,8 +108,9 @@ impl<'a> Record<'a> {
         serde_json::to_string(self).unwrap_or_default()
     }
 
-    /// The same values as an Analytics Engine data point (README
-    /// "Analytics Engine": [`BLOB_FIELDS`], [`DOUBLE_FIELDS`], [`INDEX_FIELD`]).
+    /// The same values as an Analytics Engine data point
+    /// (docs/operating.md, "Analytics Engine": [`BLOB_FIELDS`],
+    /// [`DOUBLE_FIELDS`], [`INDEX_FIELD`]).
     pub fn data_point(&self) -> DataPoint<'_> {
         let text = |v: Option<&'a str>| v.unwrap_or("");
         DataPoint {
@@ -223,66 +191,6 @@ pub fn truncate(text: &str, max: usize) -> &str {
         end -= 1;
     }
     &text[..end]
-}
-
-fn target_name(target: &Target) -> &'static str {
-    match target {
-        Target::PrimaryHost => "primary-host",
-        Target::Info => "info",
-        Target::Privacy => "privacy",
-        Target::Upstream => "upstream",
-        Target::SignatureUpstream => "signature-upstream",
-        Target::Mirror { .. } => "mirror",
-        Target::DefaultBlobBase => "cdn",
-    }
-}
-
-/// The upstream region whose endpoint `location` is on. Endpoints are
-/// distinct base URLs, so at most one matches.
-fn region_of<'r>(location: &str, regions: &'r [UpstreamRegion]) -> Option<&'r str> {
-    regions
-        .iter()
-        .find(|r| {
-            location
-                .strip_prefix(r.endpoint.as_str())
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?']))
-        })
-        .map(|r| r.name.as_str())
-}
-
-/// Wraps a blob check and remembers its report for the record: the last
-/// check's source, and the time of all (a blob that misses its mirror may
-/// then be checked in the regional upstream).
-pub struct Recorded<'c, B> {
-    inner: &'c B,
-    last: Cell<Option<CheckReport>>,
-}
-
-impl<'c, B: BlobCheck> Recorded<'c, B> {
-    pub fn new(inner: &'c B) -> Self {
-        Recorded {
-            inner,
-            last: Cell::new(None),
-        }
-    }
-
-    /// The last check's outcome and source with every check's time
-    /// added up; `None` when no check was made.
-    pub fn report(&self) -> Option<CheckReport> {
-        self.last.get()
-    }
-}
-
-impl<B: BlobCheck> BlobCheck for Recorded<'_, B> {
-    async fn check(&self, target: CheckTarget<'_>) -> CheckReport {
-        let report = self.inner.check(target).await;
-        let before = self.last.get().map_or(0, |r| r.ms);
-        self.last.set(Some(CheckReport {
-            ms: before.saturating_add(report.ms),
-            ..report
-        }));
-        report
-    }
 }
 
 #[cfg(test)]

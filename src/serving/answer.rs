@@ -1,50 +1,40 @@
 //! The whole answer to a request: the redirect decision ([`decide`]) and,
-//! around it, what an operator adds (README "Operating"):
-//!
-//! 0. over the `PULL_RATE_LIMIT` budget of its address -> 429 (the adapter
-//!    asks the binding; the key is the address, which is never logged);
-//! 1. the decision;
-//! 2. with `PULL_SESSIONS`, an anonymous ping or manifest request that the
-//!    decision would answer 200 or 307 -> 401 challenge; `GET /token` ->
-//!    a new session;
-//! 3. `GET /_status` -> the status document.
-//!
-//! Steps 2 and 3 only replace the decision's 200, 307 and 404 answers, so
-//! legacy hosts (301) and methods (405) keep their answers. Every answer
-//! on a `/v2` path carries [`RANGES_HEADER`].
+//! around it, what an operator adds (docs/request-handling.md, "Rate
+//! limit", "Pull-session challenge", and the token and status pages of
+//! "Outside /v2"). Those only replace the decision's 200, 307 and 404
+//! answers, so legacy hosts (301) and methods (405) keep their answers.
+//! Every answer on a `/v2` path carries [`RANGES_HEADER`].
 
-use crate::blob_check::BlobCheck;
+use super::reply::{Reply, JSON};
+use super::sessions::{self, token_body};
+use super::status::{self, Bindings, RANGES_HEADER};
+use crate::checks::blob::BlobCheck;
 use crate::config::Config;
-use crate::decision::{decide, Decision, Reply, Target};
-use crate::kind::{Asked, STATUS_PATH};
+use crate::decision::{decide, Decision, Target};
 use crate::oci::OciError;
-use crate::ranges::RangeTables;
-use crate::request::RequestInfo;
-use crate::sessions::{self, Session, TOKEN_PATH};
-use crate::status::{self, Bindings, RANGES_HEADER};
+use crate::places::RangeTables;
+use crate::request::{Credentials, Page, Request, Route, Session};
 
-/// What the adapter knows about a request beyond [`RequestInfo`].
+/// What the adapter knows around a request: the answers of bindings, the
+/// clock and the health record.
 #[derive(Clone, Copy, Debug)]
-pub struct Context<'a> {
-    /// The request URL's scheme (`https` at the edge).
-    pub scheme: &'a str,
-    /// The raw `Authorization` header.
-    pub authorization: Option<&'a str>,
-    /// The rate limit binding refused this client's address.
+pub struct Conditions<'a> {
+    /// The rate limit binding refused this client.
     pub rate_limited: bool,
     /// Milliseconds since the epoch.
     pub now_ms: f64,
     pub bindings: Bindings,
-    /// Upstream regions the last health probe found down (README "Upstream
-    /// health checks"); empty when the checks are off.
+    /// Upstream regions the last health probe found down
+    /// (docs/operating.md, "Upstream health checks"); empty when the checks
+    /// are off.
     pub unhealthy_upstreams: &'a [String],
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum Answer {
+pub enum Answer<'c> {
     /// The redirect decision's own answer.
-    Decided(Decision),
-    /// 429: the client's address is over its budget.
+    Decided(Decision<'c>),
+    /// 429: the client is over its budget.
     RateLimited { retry_after: u32, oci: bool },
     /// 401 with this `WWW-Authenticate` value: fetch a session token.
     Challenge(String),
@@ -64,54 +54,59 @@ pub fn retry_after(now_ms: f64, period: u32) -> u32 {
 
 /// Answers `req`. `random` gives 16 random bytes; it is called only to
 /// issue a session token.
-pub async fn answer<B: BlobCheck>(
-    req: &RequestInfo<'_>,
-    context: &Context<'_>,
-    config: &Config,
+pub async fn answer<'c, B: BlobCheck>(
+    req: &Request<'_>,
+    conditions: &Conditions<'_>,
+    config: &'c Config,
     tables: &RangeTables<'_>,
     blobs: &B,
     random: impl FnOnce() -> [u8; 16],
-) -> Answer {
-    let asked = Asked::of(req.path);
-    if context.rate_limited {
+) -> Answer<'c> {
+    if conditions.rate_limited {
         return Answer::RateLimited {
-            retry_after: retry_after(context.now_ms, config.rate_limit_period_seconds),
-            oci: asked.is_pull(),
+            retry_after: retry_after(
+                conditions.now_ms,
+                config.operating.rate_limit_period_seconds,
+            ),
+            oci: req.kind().is_pull(),
         };
     }
-    let decision = decide(req, config, tables, blobs, context.unhealthy_upstreams).await;
-    let challenged = config.pull_sessions
-        && context.authorization.is_none()
-        && asked.starts_a_pull()
+    let decision = decide(req, config, tables, blobs, conditions.unhealthy_upstreams).await;
+    let sessions_on = config.operating.pull_sessions;
+    let challenged = sessions_on
+        && req.credentials == Credentials::None
+        && req.kind().starts_a_pull()
         && match &decision {
             Decision::ApiVersion => true,
-            Decision::Redirect { status, target, .. } => {
-                *status == 307 && matches!(target, Target::Upstream | Target::SignatureUpstream)
+            Decision::Redirect(r) => {
+                r.status == 307
+                    && matches!(
+                        r.target,
+                        Target::Upstream { .. } | Target::SignatureUpstream { .. }
+                    )
             }
             _ => false,
         };
     if challenged {
-        if let Some(challenge) = sessions::challenge(context.scheme, req.host) {
+        if let Some(challenge) = sessions::challenge(req.scheme, req.host) {
             return Answer::Challenge(challenge);
         }
     }
-    match decision {
-        Decision::NotFound if req.path == TOKEN_PATH && config.pull_sessions => {
+    match (decision, &req.route) {
+        (Decision::NotFound, Route::Page(Page::Token)) if sessions_on => {
             Answer::Token(Session::from_random(random()))
         }
-        Decision::NotFound if req.path == STATUS_PATH => Answer::Status(status::document(
+        (Decision::NotFound, Route::Page(Page::Status)) => Answer::Status(status::document(
             config,
-            context.bindings,
-            &crate::ranges::PROVIDERS,
-            context.now_ms,
+            conditions.bindings,
+            &crate::places::ranges::PROVIDERS,
+            conditions.now_ms,
         )),
-        decision => Answer::Decided(decision),
+        (decision, _) => Answer::Decided(decision),
     }
 }
 
-const JSON: &str = "application/json; charset=utf-8";
-
-impl Answer {
+impl<'c> Answer<'c> {
     pub fn status(&self) -> u16 {
         match self {
             Answer::Decided(d) => d.status(),
@@ -122,7 +117,7 @@ impl Answer {
     }
 
     /// The decision, when the answer is the decision's.
-    pub fn decision(&self) -> Option<&Decision> {
+    pub fn decision(&self) -> Option<&Decision<'c>> {
         match self {
             Answer::Decided(d) => Some(d),
             _ => None,
@@ -140,8 +135,8 @@ impl Answer {
         }
     }
 
-    /// The HTTP answer to a request for `path`.
-    pub fn reply(&self, path: &str) -> Reply {
+    /// The HTTP answer to `req`.
+    pub fn reply(&self, req: &Request<'_>) -> Reply {
         let mut reply = match self {
             Answer::Decided(d) => d.reply(),
             Answer::RateLimited { retry_after, oci } => {
@@ -184,7 +179,7 @@ impl Answer {
                     ("Content-Type", JSON.into()),
                     ("Cache-Control", "no-store".into()),
                 ],
-                body: session.token_body(),
+                body: token_body(session),
             },
             Answer::Status(document) => Reply {
                 status: 200,
@@ -195,7 +190,7 @@ impl Answer {
                 body: document.clone(),
             },
         };
-        if path == "/v2" || path.starts_with("/v2/") {
+        if req.route.in_v2() {
             reply
                 .headers
                 .push((RANGES_HEADER, status::ranges_header_value().into()));

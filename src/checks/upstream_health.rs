@@ -1,5 +1,5 @@
-//! Health-aware upstream failover, the platform-free half (README:
-//! "Upstream health checks"). With `UPSTREAM_HEALTH_CHECKS`, a cron trigger
+//! Health-aware upstream failover, the platform-free half
+//! (docs/operating.md, "Upstream health checks"). With `UPSTREAM_HEALTH_CHECKS`, a cron trigger
 //! probes `GET <endpoint>/v2/` of every `UPSTREAM_REGIONS` entry and stores
 //! a [`HealthRecord`] in KV; the fetch handler reads it (through a
 //! per-isolate [`RecordCache`]) and passes the unhealthy regions to

@@ -35,7 +35,7 @@ pub enum CopyKind {
     Mirror,
     /// A regional upstream registry (Artifact Registry), asked whether it
     /// holds content by digest before a request moves to the signature
-    /// upstream (README: "Signature upstream fallback").
+    /// upstream (docs/request-handling.md, "Signature upstream fallback").
     Registry,
 }
 
@@ -115,7 +115,7 @@ impl<'a> CheckTarget<'a> {
     }
 
     /// The object's name in its copy, for its Cache API key: a mirror
-    /// blob's digest (keys as before), or a registry URL's path after the
+    /// blob's digest, or a registry URL's path after the
     /// endpoint (content by digest is per repository there).
     pub fn object(&self) -> &'a str {
         match self.kind {

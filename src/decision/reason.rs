@@ -1,0 +1,210 @@
+//! Why a redirect goes where it goes, as facts: which copy, which upstream
+//! region and why it was chosen, what each check found. The reason header
+//! and the log line are rendered from these ([`fmt::Display`]); the reply's
+//! Cache-Control and the record read the facts themselves.
+
+use super::upstream::UpstreamChoice;
+use crate::checks::blob::Failure;
+use crate::config::MirrorName;
+use crate::oci::Algorithm;
+use crate::places::geo::whole_km;
+use crate::places::Location;
+use std::fmt;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reason<'c> {
+    LegacyHost,
+    InfoPage,
+    PrivacyPolicy,
+    /// A manifest by a cosign signature or attestation tag: the signature
+    /// upstream.
+    Signature,
+    /// Referrers (which list signatures): the signature upstream.
+    Referrers,
+    /// A manifest, tag list or referrers request to the chosen upstream.
+    Upstream {
+        asked: Asked,
+        upstream: UpstreamChoice<'c>,
+        fallback: Option<Fallback>,
+    },
+    /// A blob, by the client's cloud and region.
+    Blob {
+        client: Option<Location>,
+        way: BlobWay<'c>,
+    },
+}
+
+/// What an upstream-bound request asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Asked {
+    Manifest,
+    TagsList,
+    Referrers,
+}
+
+/// Where a blob goes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BlobWay<'c> {
+    /// A copy near the client has it.
+    Copy(Copy<'c>),
+    /// Upstream, because no copy near the client has it.
+    Upstream {
+        why: NotNear<'c>,
+        upstream: UpstreamChoice<'c>,
+        fallback: Option<Fallback>,
+    },
+}
+
+/// Why no copy near the client serves a blob.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NotNear<'c> {
+    /// GCP clients are served by the upstream.
+    Gcp,
+    /// The configuration has no copy for this client.
+    NoCopy,
+    /// The copies hold sha256 objects only.
+    NotSha256(Algorithm),
+    /// The copy was asked, and did not say it has the blob.
+    Checked { copy: Copy<'c>, miss: Miss },
+}
+
+/// A check that did not find the object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Miss {
+    /// The copy said it lacks it.
+    Absent,
+    /// The copy did not answer usefully.
+    Failed(Failure),
+    /// The copy's breaker is open: it was not asked.
+    BreakerOpen,
+}
+
+/// A copy near the client.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Copy<'c> {
+    pub name: CopyName<'c>,
+    /// The distance to a mirror that is not the client's own region's.
+    pub km: Option<f64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CopyName<'c> {
+    Mirror(MirrorName<'c>),
+    DefaultBlobBase,
+}
+
+/// What the regional upstream said about content by digest (the
+/// signature upstream fallback).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fallback {
+    /// It has it: the region is kept.
+    Present,
+    /// It lacks it: the request went to the signature upstream.
+    Moved,
+    /// It did not answer usefully: the region is kept.
+    Failed(Failure),
+    /// Its breaker is open, it was not asked: the region is kept.
+    BreakerOpen,
+}
+
+impl Reason<'_> {
+    /// Blob redirects depend on the client's address.
+    pub fn is_per_client(&self) -> bool {
+        matches!(self, Reason::Blob { .. })
+    }
+}
+
+struct Client(Option<Location>);
+
+impl fmt::Display for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(l) => write!(f, "{} {}", l.cloud, l.region),
+            None => f.write_str("unknown client"),
+        }
+    }
+}
+
+impl fmt::Display for Copy<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name {
+            CopyName::DefaultBlobBase => f.write_str("default blob base"),
+            CopyName::Mirror(name) => match self.km {
+                None => write!(f, "{name} mirror"),
+                Some(km) => write!(f, "{name} mirror (nearest, {} km)", whole_km(km)),
+            },
+        }
+    }
+}
+
+impl fmt::Display for Asked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Asked::Manifest => "manifest",
+            Asked::TagsList => "tags/list",
+            Asked::Referrers => "referrers",
+        })
+    }
+}
+
+/// `, not there -> signature upstream` and the like, after the upstream.
+struct FallbackText(Option<Fallback>);
+
+impl fmt::Display for FallbackText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            None | Some(Fallback::Present) => Ok(()),
+            Some(Fallback::Moved) => f.write_str(", not there -> signature upstream"),
+            Some(Fallback::Failed(failure)) => {
+                write!(f, ", upstream check failed ({failure}), kept")
+            }
+            Some(Fallback::BreakerOpen) => f.write_str(", upstream check breaker open, kept"),
+        }
+    }
+}
+
+impl fmt::Display for Reason<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::LegacyHost => f.write_str("legacy host"),
+            Reason::InfoPage => f.write_str("info page"),
+            Reason::PrivacyPolicy => f.write_str("privacy policy"),
+            Reason::Signature => f.write_str("cosign signature/attestation"),
+            Reason::Referrers => f.write_str("referrers -> signature upstream"),
+            Reason::Upstream {
+                asked,
+                upstream,
+                fallback,
+            } => write!(f, "{asked} -> {upstream}{}", FallbackText(*fallback)),
+            Reason::Blob { client, way } => {
+                write!(f, "blob: {}", Client(*client))?;
+                match way {
+                    BlobWay::Copy(copy) => write!(f, " -> {copy}"),
+                    BlobWay::Upstream {
+                        why,
+                        upstream,
+                        fallback,
+                    } => {
+                        match why {
+                            NotNear::Gcp => Ok(()),
+                            NotNear::NoCopy => f.write_str(", no copy configured"),
+                            NotNear::NotSha256(algorithm) => write!(
+                                f,
+                                ", {} digest, copies hold sha256 only",
+                                algorithm.as_str()
+                            ),
+                            NotNear::Checked { copy, miss } => match miss {
+                                Miss::Absent => write!(f, ", not in {copy}"),
+                                Miss::Failed(failure) => {
+                                    write!(f, ", {copy} failed ({failure})")
+                                }
+                                Miss::BreakerOpen => write!(f, ", {copy} breaker open"),
+                            },
+                        }?;
+                        write!(f, " -> {upstream}{}", FallbackText(*fallback))
+                    }
+                }
+            }
+        }
+    }
+}

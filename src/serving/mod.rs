@@ -1,0 +1,12 @@
+//! Serving a request: the answer around the redirect decision (rate limits,
+//! pull sessions, the status page), its HTTP reply, and its record.
+
+pub mod answer;
+pub mod dates;
+pub mod record;
+pub mod reply;
+pub mod sessions;
+pub mod status;
+
+pub use answer::{answer, Answer, Conditions};
+pub use reply::Reply;
