@@ -73,11 +73,11 @@ async function main(tmp) {
   }
   const vars = loadVars(Object.fromEntries(BACKENDS.map((n) => [n, backends[n].url])));
   const repo = repoWorkerSettings();
-  const settings = { compatibilityDate: repo.compatibilityDate, compatibilityFlags: repo.compatibilityFlags };
+  const { compatibilityFlags } = repo;
 
-  const ours = await serve('registry-edge', entry, { tmp, settings, vars: { ...repo.vars, ...vars } });
-  const jsFloor = await serve('js-floor', await writeJsFloor(path.join(tmp, 'js-floor-src')), { tmp, settings });
-  const rustFloor = await serve('rust-floor', path.join(rustFloorBuild, 'index.js'), { tmp, settings });
+  const ours = await serve('registry-edge', entry, { tmp, compatibilityFlags, vars: { ...repo.vars, ...vars } });
+  const jsFloor = await serve('js-floor', await writeJsFloor(path.join(tmp, 'js-floor-src')), { tmp, compatibilityFlags });
+  const rustFloor = await serve('rust-floor', path.join(rustFloorBuild, 'index.js'), { tmp, compatibilityFlags });
   log(`# load average before measuring: ${loadAverage()}`);
 
   // ---- 1. CPU per request

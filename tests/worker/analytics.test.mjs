@@ -1,5 +1,5 @@
 // The PULL_ANALYTICS data point, under bare workerd (tests/support/
-// bare-workerd.mjs): its Analytics Engine binding delivers each data point
+// workerd.mjs): its Analytics Engine binding delivers each data point
 // to a loopback sink, where wrangler dev's local dataset discards them.
 // One data point per request, holding the values of that request's log
 // line in the columns README's "Analytics Engine" table names, and the
@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ROOT } from '../support/worker.mjs';
-import { startBareWorkerd } from '../support/bare-workerd.mjs';
+import { startBareWorkerd } from '../support/workerd.mjs';
 import { startMirror } from '../support/mirror-server.mjs';
 import { request } from '../support/http.mjs';
 import { sleep } from '../support/processes.mjs';

@@ -1,4 +1,4 @@
-// The built worker under bare `workerd serve` (tests/support/bare-workerd.mjs),
+// The built worker under bare `workerd serve` (tests/support/workerd.mjs),
 // for what wrangler dev's proxy hides.
 //
 // Issue 8, item 1: a client that disconnects mid-check must not strand the
@@ -16,7 +16,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { startBareWorkerd } from '../support/bare-workerd.mjs';
+import { startBareWorkerd } from '../support/workerd.mjs';
 import { startMirror } from '../support/mirror-server.mjs';
 import { sleep } from '../support/processes.mjs';
 import { request } from '../support/http.mjs';

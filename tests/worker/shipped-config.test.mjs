@@ -11,6 +11,7 @@ import { unstable_readConfig } from 'wrangler';
 import { startWorker, ROOT } from '../support/worker.mjs';
 import { request } from '../support/http.mjs';
 import { PERSONAS } from './fixtures.mjs';
+import { compatibilityDate } from '../support/wrangler-toml.mjs';
 
 const D = 'sha256:da86e6ba6ca197bf6bc5e9d900febd906b133eaa4750e6bed647b0fbe50ed43e';
 const AR = (region) => `https://${region}-docker.pkg.dev`;
@@ -37,6 +38,10 @@ test('[env.production] UPSTREAM_REGIONS is exactly registry.k8s.io\'s Artifact R
   for (const absent of ['southamerica-east1', 'asia-southeast1']) {
     assert.ok(!vars.UPSTREAM_REGIONS.some((r) => r.name === absent), `${absent} is not an upstream of registry.k8s.io`);
   }
+});
+
+test('the compatibility date the test and bench configs copy is the one wrangler reads', () => {
+  for (const env of [undefined, 'production', 'sandbox']) assert.equal(compatibilityDate(), readConfig(env).compatibility_date, env);
 });
 
 for (const env of [undefined, 'production', 'sandbox']) {
