@@ -25,6 +25,7 @@ import path from 'node:path';
 import { makeTempDir } from '../../tests/support/processes.mjs';
 import { startMirror } from '../../tests/support/mirror-server.mjs';
 import { ROOT } from '../../tests/support/worker.mjs';
+import { IP } from '../../tests/support/personas.mjs';
 import { blobs, BACKENDS, UPSTREAM, loadVars, loadRequests } from '../../tests/load/mix.mjs';
 import { repoWorkerSettings } from './bundle.mjs';
 import { serveWorker } from './serve.mjs';
@@ -85,7 +86,7 @@ async function main(tmp) {
   const kinds = {
     v2: { path: '/v2/', status: 200 },
     manifest: { path: '/v2/pause/manifests/3.10', status: 307, locationPrefix: `${UPSTREAM}/v2/` },
-    blob: { path: `/v2/pause/blobs/${blob}`, clientIp: '35.180.1.1', status: 307, locationPrefix: backends['eu-west-3'].url },
+    blob: { path: `/v2/pause/blobs/${blob}`, clientIp: IP.awsEuWest3, status: 307, locationPrefix: backends['eu-west-3'].url },
     error404: { path: '/v2/_catalog', status: 404 },
   };
   const constant = { path: '/v2/pause/manifests/3.10', status: 307, locationPrefix: LOCATION };

@@ -14,7 +14,8 @@ import { startBareWorkerd } from '../support/workerd.mjs';
 import { startMirror } from '../support/mirror-server.mjs';
 import { request } from '../support/http.mjs';
 import { sleep } from '../support/processes.mjs';
-import { PERSONAS, blob } from './fixtures.mjs';
+import { IP } from '../support/personas.mjs';
+import { blob } from './fixtures.mjs';
 
 let mirror, worker;
 
@@ -54,7 +55,7 @@ async function records() {
 test('one data point per request, with the log line\'s values, and no client address', async () => {
   const b = blob('analytics data point');
   mirror.addBlob(b.digest, b.bytes);
-  const ip = PERSONAS.awsEuWest3;
+  const ip = IP.awsEuWest3;
   const headers = { 'CF-Connecting-IP': ip, 'User-Agent': 'containerd/v1.7.27', Authorization: 'Bearer 0123456789abcdef0123456789abcdef' };
   // Only this test's requests are pulls (the readiness probe asked /_status).
   const pulls = (points) => points.filter((p) => p.blob1 === 'pull');

@@ -20,7 +20,8 @@ import { startBareWorkerd } from '../support/workerd.mjs';
 import { startMirror } from '../support/mirror-server.mjs';
 import { sleep } from '../support/processes.mjs';
 import { request } from '../support/http.mjs';
-import { PERSONAS, blob } from './fixtures.mjs';
+import { IP } from '../support/personas.mjs';
+import { blob } from './fixtures.mjs';
 
 const UPSTREAM = 'https://upstream.example';
 const TIMEOUT_MS = 3000;
@@ -67,14 +68,14 @@ test('a client that resets mid-check does not strand the check', async (t) => {
     await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
     socket.on('error', () => {});
     socket.write(
-      `GET /v2/pause/blobs/${b.digest} HTTP/1.1\r\nHost: 127.0.0.1\r\nCF-Connecting-IP: ${PERSONAS.awsEuWest3}\r\n\r\n`,
+      `GET /v2/pause/blobs/${b.digest} HTTP/1.1\r\nHost: 127.0.0.1\r\nCF-Connecting-IP: ${IP.awsEuWest3}\r\n\r\n`,
     );
     await until(() => mirror.countFor('HEAD', b.digest) === 1, 10_000, 'the HEAD reaching the mirror');
     socket.resetAndDestroy();
 
     // The next client asks for the same blob at once.
     const res = await request(worker.url, `/v2/pause/blobs/${b.digest}`, {
-      headers: { 'CF-Connecting-IP': PERSONAS.awsEuWest3 },
+      headers: { 'CF-Connecting-IP': IP.awsEuWest3 },
     });
     t.diagnostic(`next request after the reset: ${res.status} ${res.headers.location} in ${Math.round(res.ms)} ms`);
     assert.equal(res.status, 307);
@@ -89,7 +90,7 @@ test('a client that resets mid-check does not strand the check', async (t) => {
 
     // Remembered: answered at once, still without another HEAD.
     const again = await request(worker.url, `/v2/pause/blobs/${b.digest}`, {
-      headers: { 'CF-Connecting-IP': PERSONAS.awsEuWest3 },
+      headers: { 'CF-Connecting-IP': IP.awsEuWest3 },
     });
     assert.equal(again.headers.location, mirror.blobUrl(b.digest));
     assert.ok(again.ms < HEAD_DELAY_MS, `${Math.round(again.ms)} ms`);
@@ -105,7 +106,7 @@ test('Cache API keys are synthetic URLs on the worker\'s host', async () => {
   const b = blob('cache key');
   mirror.addBlob(b.digest, b.bytes);
   const res = await request(worker.url, `/v2/pause/blobs/${b.digest}`, {
-    headers: { Host: 'registry.example', 'CF-Connecting-IP': PERSONAS.awsEuWest3 },
+    headers: { Host: 'registry.example', 'CF-Connecting-IP': IP.awsEuWest3 },
   });
   assert.equal(res.headers.location, mirror.blobUrl(b.digest));
   const copy = `http.127.0.0.1%3A${mirror.port}`;

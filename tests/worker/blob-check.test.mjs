@@ -14,7 +14,8 @@ import { startWorker } from '../support/worker.mjs';
 import { startMirror } from '../support/mirror-server.mjs';
 import { makeTempDir, sleep } from '../support/processes.mjs';
 import { request } from '../support/http.mjs';
-import { PERSONAS, blob } from './fixtures.mjs';
+import { IP } from '../support/personas.mjs';
+import { blob } from './fixtures.mjs';
 
 const UPSTREAM = 'https://upstream.example';
 const TIMEOUT_MS = 800;
@@ -46,7 +47,7 @@ after(async () => {
 // production (wrangler dev's port changes with every start).
 const HOST = 'registry.example';
 const pull = (digest, base = worker.url) =>
-  request(base, `/v2/pause/blobs/${digest}`, { headers: { Host: HOST, 'CF-Connecting-IP': PERSONAS.awsEuWest3 } });
+  request(base, `/v2/pause/blobs/${digest}`, { headers: { Host: HOST, 'CF-Connecting-IP': IP.awsEuWest3 } });
 const upstreamFor = (digest) => `${UPSTREAM}/v2/images/pause/blobs/${digest}`;
 const reason = (res) => res.headers['x-registry-edge-reason'];
 
