@@ -5,11 +5,11 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { unstable_readConfig } from 'wrangler';
 import { startWorker, ROOT } from '../support/worker.mjs';
 import { request } from '../support/http.mjs';
+import { runCommand } from '../support/processes.mjs';
 import { IP } from '../support/personas.mjs';
 import { compatibilityDate } from '../support/wrangler-toml.mjs';
 
@@ -109,7 +109,7 @@ for (const env of [undefined, 'production', 'sandbox']) {
 // Issue 8, item 12: the Cache API layer (blob answers, breaker state) is
 // inert on workers.dev, so the shipped environments run on their custom
 // domains only; and wrangler's local secrets file is never committed.
-test('the shipped environments are served on routes, not workers.dev; .dev.vars is git-ignored', () => {
+test('the shipped environments are served on routes, not workers.dev; .dev.vars is git-ignored', async () => {
   for (const env of ['production', 'sandbox']) {
     const config = unstable_readConfig({ config: path.join(ROOT, 'wrangler.toml'), env });
     assert.equal(config.workers_dev, false, env);
@@ -123,5 +123,6 @@ test('the shipped environments are served on routes, not workers.dev; .dev.vars 
     'production routes: the primary host and the legacy hosts',
   );
   // `git check-ignore` exits 0 when the path is ignored.
-  execFileSync('git', ['check-ignore', '-q', '.dev.vars'], { cwd: ROOT });
+  const ignored = await runCommand('git', ['check-ignore', '-q', '.dev.vars'], { cwd: ROOT });
+  assert.equal(ignored.code, 0, `.dev.vars is not git-ignored: ${ignored.stderr}`);
 });
