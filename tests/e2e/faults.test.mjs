@@ -123,7 +123,7 @@ for (const { fault, label, failure } of CASES) {
     const caseStarted = Date.now();
     try {
       // The 8-blob pull from the mirror's region first, on a fresh worker:
-      // the figure of the issue.
+      // the `fault figure`.
       const plan = [
         ['skopeo', 'awsEuWest3', rig.images[1]],
         ['skopeo', 'awsEuWest3', rig.images[0]],
@@ -173,8 +173,8 @@ for (const { fault, label, failure } of CASES) {
           assert.ok(added <= failedAnswers.length * (TIMEOUT_MS + MARGIN_MS) + MARGIN_MS, `${what}: added ${added} ms for ${failedAnswers.length} failed checks`);
         }
         if (fault === 'hang' && n === 0) {
-          // The issue's figure: at most timeout x BREAKER_FAILURES plus the
-          // fault-free time (8.2 s before the breaker, for 8 blobs).
+          // The fault figure: at most timeout x BREAKER_FAILURES plus the
+          // fault-free time (without a breaker: timeout x 8 blobs).
           figure = { durationMs, baselineMs: baseline[image.name], blobs: blobs.length, failedChecks: failedAnswers.length };
           assert.equal(failedAnswers.length, BREAKER_FAILURES, `${what}: skopeo fetches one blob at a time`);
           assert.ok(durationMs <= TIMEOUT_MS * BREAKER_FAILURES + baseline[image.name] + MARGIN_MS, `${what}: ${durationMs} ms`);

@@ -1,17 +1,18 @@
 // The built worker under bare `workerd serve` (tests/support/workerd.mjs),
 // for what wrangler dev's proxy hides.
 //
-// Issue 8, item 1: a client that disconnects mid-check must not strand the
-// check. The Workers runtime cancels a request whose client resets its
-// connection: the request's pending subrequests are aborted, its timers
-// stop, and its Rust future is never polled (nor dropped) again. Only work
-// under ctx.waitUntil survives. wrangler dev's proxy does not pass a reset
-// on; bare workerd does (a TCP RST, not a FIN, is what it reacts to).
+// A client that disconnects mid-check must not strand the check. The
+// Workers runtime cancels a request whose client resets its connection:
+// the request's pending subrequests are aborted, its timers stop, and its
+// Rust future is never polled (nor dropped) again. Only work under
+// ctx.waitUntil survives. wrangler dev's proxy does not pass a reset on;
+// bare workerd does (a TCP RST, not a FIN, is what it reacts to).
 // The check must run to completion and be remembered: the next request for
 // the same blob is answered from it, without waiting for the check timeout
 // and without a second HEAD.
 //
-// Issue 8, item 5: the Cache API keys, read from the cache backend.
+// And the Cache API keys, read from the cache backend: synthetic URLs on
+// the worker's own host.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -100,8 +101,8 @@ test('a client that resets mid-check does not strand the check', async (t) => {
   }
 });
 
-// Issue 8, item 5: the Cache API entries live on the worker's own host (a
-// synthetic path), never under the mirror's hostname.
+// The Cache API entries live on the worker's own host (a synthetic path),
+// never under the mirror's hostname.
 test('Cache API keys are synthetic URLs on the worker\'s host', async () => {
   const b = blob('cache key');
   mirror.addBlob(b.digest, b.bytes);

@@ -156,7 +156,7 @@ test('mirror port closed: upstream, quickly', async () => {
   }
 });
 
-// Issue 8, item 3: only 403, 404 and 410 mean absent (S3 answers 403 for a
+// Only 403, 404 and 410 mean absent (S3 answers 403 for a
 // missing key); any other answer says nothing about the blob.
 test('403 and 410 are absent (cached); 3xx, 408, 429 and other 4xx are failures (not cached)', async () => {
   for (const status of [403, 410]) {

@@ -1,4 +1,4 @@
-// Issue 8, item 2: a copy that keeps failing is remembered. After
+// A copy that keeps failing is remembered (the breaker). After
 // BREAKER_FAILURES consecutive failed checks the copy is skipped for
 // BREAKER_SECONDS: blobs go upstream at once, nobody is asked, and the
 // reason says "breaker open". The state is shared through the Cache API,

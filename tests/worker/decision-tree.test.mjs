@@ -195,7 +195,7 @@ test('9f. HEAD for a blob is decided like GET', async () => {
   assertRedirect(res, 307, euWest3.blobUrl(present.digest));
 });
 
-// Issue 8, item 8: the query stays on upstream redirects only.
+// The query stays on upstream redirects only.
 test('10. the query is kept on upstream redirects and dropped on redirects to a copy', async () => {
   const q = 'n=10&last=v1';
   assertRedirect(await get(`/v2/pause/blobs/${present.digest}?${q}`, asClient(IP.awsEuWest3)), 307, euWest3.blobUrl(present.digest));
@@ -209,8 +209,8 @@ test('10. the query is kept on upstream redirects and dropped on redirects to a 
   assertRedirect(await get(`/v2/pause/tags/list?${q}`), 307, `${DALLAS}/v2/${PATH}/pause/tags/list?${q}`);
 });
 
-// Issue 8, item 9: percent-encoded unreserved characters and `:` in the
-// reference or digest; encoded `/` and `..` stay rejected.
+// Percent-encoded unreserved characters and `:` in the reference or
+// digest are decoded; encoded `/` and `..` stay rejected.
 test('11. percent-encoded digests and tags are redirected in canonical form', async () => {
   const hex = present.digest.slice('sha256:'.length);
   assertRedirect(await get(`/v2/pause/blobs/sha256%3A${hex}`, asClient(IP.awsEuWest3)), 307, euWest3.blobUrl(present.digest));
@@ -224,8 +224,8 @@ test('11. percent-encoded digests and tags are redirected in canonical form', as
   }
 });
 
-// Issue 8, item 10: Cloudflare's Pseudo IPv4 (240.0.0.0/4) with the real
-// address in CF-Connecting-IPv6.
+// Cloudflare's Pseudo IPv4 (240.0.0.0/4) with the real address in
+// CF-Connecting-IPv6.
 test('12. a Pseudo IPv4 client is its CF-Connecting-IPv6 address', async () => {
   assertRedirect(
     await get(`/v2/pause/blobs/${present.digest}`, asClient('240.0.0.7', { 'CF-Connecting-IPv6': IP.awsV6EuWest3 })),
@@ -241,7 +241,8 @@ test('12. a Pseudo IPv4 client is its CF-Connecting-IPv6 address', async () => {
   );
 });
 
-// Issue 8, item 11.
+// A blob redirect depends on the client's address (private, no-store);
+// every other answer is no-store, except the legacy host's permanent 301.
 test('13. Cache-Control: private, no-store on blob redirects, no-store elsewhere, max-age on the legacy 301', async () => {
   const cases = [
     [`/v2/pause/blobs/${present.digest}`, asClient(IP.awsEuWest3), 'private, no-store'],

@@ -106,8 +106,8 @@ for (const env of [undefined, 'production', 'sandbox']) {
   });
 }
 
-// Issue 8, item 12: the Cache API layer (blob answers, breaker state) is
-// inert on workers.dev, so the shipped environments run on their custom
+// The Cache API layer (blob answers, breaker state) is inert on
+// workers.dev, so the shipped environments run on their custom
 // domains only; and wrangler's local secrets file is never committed.
 test('the shipped environments are served on routes, not workers.dev; .dev.vars is git-ignored', async () => {
   for (const env of ['production', 'sandbox']) {

@@ -1,5 +1,5 @@
-// Step 9 over HTTP (issue 10, section 5): content by digest that the
-// regional upstream lacks goes to SIGNATURE_UPSTREAM_ENDPOINT. Two real
+// The signature fallback over HTTP: content by digest that the regional
+// upstream lacks goes to SIGNATURE_UPSTREAM_ENDPOINT. Two real
 // registries (CNCF distribution, loopback): a "regional" one holding an
 // image, and the canonical one also holding its signature (as the image
 // promoter pushes signatures to the canonical registry only). The worker
