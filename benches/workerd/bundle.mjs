@@ -8,15 +8,14 @@ import { readdir, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { experimental_readRawConfig as readRawConfig } from 'wrangler';
 import { runChecked } from '../../tests/support/processes.mjs';
-import { ROOT } from '../../tests/support/worker.mjs';
+import { compatibilityDate, WRANGLER_TOML } from '../../tests/support/wrangler-toml.mjs';
 
 const WRANGLER = 'wrangler';
 
-/** compatibility date/flags and [vars] of the repository's default environment. */
+/** compatibility flags and [vars] of the repository's default environment. */
 export function repoWorkerSettings() {
-  const { rawConfig } = readRawConfig({ config: path.join(ROOT, 'wrangler.toml') });
+  const { rawConfig } = readRawConfig({ config: WRANGLER_TOML });
   return {
-    compatibilityDate: rawConfig.compatibility_date,
     compatibilityFlags: rawConfig.compatibility_flags ?? [],
     vars: rawConfig.vars ?? {},
   };
@@ -26,13 +25,12 @@ export function repoWorkerSettings() {
  * @param {object} opts
  * @param {string} opts.entry  the worker's main module
  * @param {string} opts.dir    work directory; the bundle lands in it
- * @param {string} opts.compatibilityDate
  * @returns {Promise<{name: string, type: 'esModule'|'wasm'}[]>} entry module first
  */
-export async function bundle({ entry, dir, compatibilityDate }) {
+export async function bundle({ entry, dir }) {
   await mkdir(dir, { recursive: true });
   const config = path.join(dir, 'wrangler.toml');
-  await writeFile(config, `name = "bench"\nmain = ${JSON.stringify(entry)}\ncompatibility_date = "${compatibilityDate}"\n`);
+  await writeFile(config, `name = "bench"\nmain = ${JSON.stringify(entry)}\ncompatibility_date = ${JSON.stringify(compatibilityDate())}\n`);
   await runChecked(WRANGLER, ['deploy', '--dry-run', '--config', config, '--outdir', dir], {
     cwd: dir,
     timeoutMs: 120_000,

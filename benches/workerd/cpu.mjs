@@ -7,7 +7,6 @@
 // The load generator runs on the same two cores but is not counted: only
 // the workerd process's own CPU time is.
 
-import { cpuSeconds } from './workerd.mjs';
 import { runWrk } from './wrk.mjs';
 import { median } from './stats.mjs';
 
@@ -29,9 +28,9 @@ async function probe({ name, target, request }) {
 }
 
 async function measure({ name, target, request }, { total, connections, dir }) {
-  const before = cpuSeconds(target.pid);
+  const before = target.cpuSeconds();
   const r = await runWrk({ url: target.url, requests: [request], total, connections, dir });
-  const after = cpuSeconds(target.pid);
+  const after = target.cpuSeconds();
   const answered = r.statuses[request.status] ?? 0;
   if (r.socketErrors || answered !== r.requests) {
     throw new Error(`${name}: ${r.socketErrors} socket errors, statuses ${JSON.stringify(r.statuses)} (expected all ${request.status})`);
@@ -40,7 +39,7 @@ async function measure({ name, target, request }, { total, connections, dir }) {
 }
 
 /**
- * @param {{name: string, target: {url, pid}, request: {path, clientIp?, status, locationPrefix?}}[]} cases
+ * @param {{name: string, target: {url, cpuSeconds}, request: {path, clientIp?, status, locationPrefix?}}[]} cases
  * @param {object} opts  rounds, total (requests per case per round), warmup, connections, dir, log
  * @returns {Promise<Record<string, {usPerRequest: number, rounds: number[], requests: number}>>}
  */

@@ -92,7 +92,7 @@ ${cargoSection(manifest, '[package.metadata.wasm-pack.profile.release]')}
     .update(JSON.stringify([cargoToml, libRs, workerBuild, workerBuildArgs, workerBuildEnv, strip]))
     .digest('hex');
   const stampFile = path.join(dir, 'build/.bench-stamp');
-  // worker-build's default output, or its legacy layout (--no-panic-recovery, CUSTOM_SHIM).
+  // worker-build's default output, or its layout under --no-panic-recovery or CUSTOM_SHIM.
   const wasmFile = () => ['build/index_bg.wasm', 'build/worker/index.wasm'].map((f) => path.join(dir, f)).find(existsSync);
   if (wasmFile() && existsSync(stampFile) && (await readFile(stampFile, 'utf8')) === stamp) return path.join(dir, 'build');
 

@@ -25,6 +25,7 @@ import path from 'node:path';
 import { makeTempDir } from '../../tests/support/processes.mjs';
 import { startMirror } from '../../tests/support/mirror-server.mjs';
 import { ROOT } from '../../tests/support/worker.mjs';
+import { IP } from '../../tests/support/personas.mjs';
 import { blobs, BACKENDS, UPSTREAM, loadVars, loadRequests } from '../../tests/load/mix.mjs';
 import { repoWorkerSettings } from './bundle.mjs';
 import { serveWorker } from './serve.mjs';
@@ -73,11 +74,11 @@ async function main(tmp) {
   }
   const vars = loadVars(Object.fromEntries(BACKENDS.map((n) => [n, backends[n].url])));
   const repo = repoWorkerSettings();
-  const settings = { compatibilityDate: repo.compatibilityDate, compatibilityFlags: repo.compatibilityFlags };
+  const { compatibilityFlags } = repo;
 
-  const ours = await serve('registry-edge', entry, { tmp, settings, vars: { ...repo.vars, ...vars } });
-  const jsFloor = await serve('js-floor', await writeJsFloor(path.join(tmp, 'js-floor-src')), { tmp, settings });
-  const rustFloor = await serve('rust-floor', path.join(rustFloorBuild, 'index.js'), { tmp, settings });
+  const ours = await serve('registry-edge', entry, { tmp, compatibilityFlags, vars: { ...repo.vars, ...vars } });
+  const jsFloor = await serve('js-floor', await writeJsFloor(path.join(tmp, 'js-floor-src')), { tmp, compatibilityFlags });
+  const rustFloor = await serve('rust-floor', path.join(rustFloorBuild, 'index.js'), { tmp, compatibilityFlags });
   log(`# load average before measuring: ${loadAverage()}`);
 
   // ---- 1. CPU per request
@@ -85,7 +86,7 @@ async function main(tmp) {
   const kinds = {
     v2: { path: '/v2/', status: 200 },
     manifest: { path: '/v2/pause/manifests/3.10', status: 307, locationPrefix: `${UPSTREAM}/v2/` },
-    blob: { path: `/v2/pause/blobs/${blob}`, clientIp: '35.180.1.1', status: 307, locationPrefix: backends['eu-west-3'].url },
+    blob: { path: `/v2/pause/blobs/${blob}`, clientIp: IP.awsEuWest3, status: 307, locationPrefix: backends['eu-west-3'].url },
     error404: { path: '/v2/_catalog', status: 404 },
   };
   const constant = { path: '/v2/pause/manifests/3.10', status: 307, locationPrefix: LOCATION };

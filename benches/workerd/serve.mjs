@@ -1,30 +1,26 @@
-// One worker under bare workerd: bundle it (bundle.mjs), write its config
-// (tests/support/workerd-config.mjs), start its own workerd process
-// (workerd.mjs).
+// One worker under bare workerd: bundle it (bundle.mjs), then serve it in
+// its own workerd process (tests/support/workerd.mjs), whose CPU time is
+// then the worker's own.
 
 import path from 'node:path';
-import { freePort } from '../../tests/support/processes.mjs';
 import { bundle } from './bundle.mjs';
-import { writeWorkerdConfig } from '../../tests/support/workerd-config.mjs';
-import { startWorkerd } from './workerd.mjs';
+import { startWorkerd } from '../../tests/support/workerd.mjs';
 
 /**
  * @param {string} name    subdirectory of `tmp` for the bundle, config and log
  * @param {string} entry   the worker's main module
  * @param {object} opts
  * @param {string} opts.tmp
- * @param {{compatibilityDate: string, compatibilityFlags?: string[]}} opts.settings
+ * @param {string[]} [opts.compatibilityFlags]
  * @param {Record<string, unknown>} [opts.vars]
  * @param {string[]} [opts.v8Flags]
- * @returns {Promise<{url: string, pid: number, logFile: string, wasm?: string, stop: () => Promise<void>}>}
- *   wasm: the bundle's wasm module, if any
+ * @returns {Promise<{url: string, pid: number, logFile: string, cpuSeconds: () => number,
+ *   wasm?: string, stop: () => Promise<void>}>}  wasm: the bundle's wasm module, if any
  */
-export async function serveWorker(name, entry, { tmp, settings, vars = {}, v8Flags = [] }) {
+export async function serveWorker(name, entry, { tmp, compatibilityFlags = [], vars = {}, v8Flags = [] }) {
   const dir = path.join(tmp, name);
-  const modules = await bundle({ entry, dir, compatibilityDate: settings.compatibilityDate });
-  const port = await freePort();
-  const config = await writeWorkerdConfig({ dir, port, modules, vars, v8Flags, ...settings });
-  const worker = await startWorkerd({ config, port, logFile: path.join(dir, 'workerd.log') });
+  const modules = await bundle({ entry, dir });
+  const worker = await startWorkerd({ dir, modules, vars, compatibilityFlags, v8Flags });
   const wasm = modules.find((m) => m.type === 'wasm');
   return { ...worker, wasm: wasm && path.join(dir, wasm.name) };
 }

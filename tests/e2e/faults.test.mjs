@@ -42,7 +42,7 @@ const ctrAvailable = Boolean((await toolVersion('containerd')) && (await toolVer
 before(async () => {
   rig = await startEdgeRig({
     workDir: work.dir,
-    personaKeys: ['aws-eu-west-3', 'unknown', 'gcp'],
+    personaKeys: ['awsEuWest3', 'unknown', 'gcp'],
     vars: { BLOB_CHECK_TIMEOUT_MS: TIMEOUT_MS, NEGATIVE_CACHE_SECONDS: 60, BREAKER_FAILURES, BREAKER_SECONDS },
   });
   if (ctrAvailable) containerd = await startContainerd({ contentSharingPolicy: 'isolated' });
@@ -98,8 +98,8 @@ const CASES = [
   { fault: 'reset', label: 'copies reset the connection', failure: 'network error' },
   { fault: 'closed', label: 'copies have their port closed', failure: 'network error' },
 ];
-const COPY_OF = { 'aws-eu-west-3': 'eu-west-3', unknown: 'cdn' };
-const COPY_NAME = { 'aws-eu-west-3': 'eu-west-3 mirror', unknown: 'default blob base' };
+const COPY_OF = { awsEuWest3: 'eu-west-3', unknown: 'cdn' };
+const COPY_NAME = { awsEuWest3: 'eu-west-3 mirror', unknown: 'default blob base' };
 let figure = null;
 let faultsClearedAt = 0;
 
@@ -123,14 +123,14 @@ for (const { fault, label, failure } of CASES) {
     const caseStarted = Date.now();
     try {
       // The 8-blob pull from the mirror's region first, on a fresh worker:
-      // the figure of the issue.
+      // the `fault figure`.
       const plan = [
-        ['skopeo', 'aws-eu-west-3', rig.images[1]],
-        ['skopeo', 'aws-eu-west-3', rig.images[0]],
+        ['skopeo', 'awsEuWest3', rig.images[1]],
+        ['skopeo', 'awsEuWest3', rig.images[0]],
         ['skopeo', 'unknown', rig.images[0]],
         ['skopeo', 'unknown', rig.images[1]],
       ];
-      if (podmanVersion) plan.push(['podman', 'aws-eu-west-3', rig.images[1]]);
+      if (podmanVersion) plan.push(['podman', 'awsEuWest3', rig.images[1]]);
       if (ctrAvailable) plan.push(['ctr', 'unknown', rig.images[1]]);
       const checks = { 'eu-west-3': 0, cdn: 0 };
       for (const [n, [client, personaKey, image]] of plan.entries()) {
@@ -173,8 +173,8 @@ for (const { fault, label, failure } of CASES) {
           assert.ok(added <= failedAnswers.length * (TIMEOUT_MS + MARGIN_MS) + MARGIN_MS, `${what}: added ${added} ms for ${failedAnswers.length} failed checks`);
         }
         if (fault === 'hang' && n === 0) {
-          // The issue's figure: at most timeout x BREAKER_FAILURES plus the
-          // fault-free time (8.2 s before the breaker, for 8 blobs).
+          // The fault figure: at most timeout x BREAKER_FAILURES plus the
+          // fault-free time (without a breaker: timeout x 8 blobs).
           figure = { durationMs, baselineMs: baseline[image.name], blobs: blobs.length, failedChecks: failedAnswers.length };
           assert.equal(failedAnswers.length, BREAKER_FAILURES, `${what}: skopeo fetches one blob at a time`);
           assert.ok(durationMs <= TIMEOUT_MS * BREAKER_FAILURES + baseline[image.name] + MARGIN_MS, `${what}: ${durationMs} ms`);
@@ -184,7 +184,7 @@ for (const { fault, label, failure } of CASES) {
           );
         }
         checks[COPY_OF[personaKey]] += rig.backends[COPY_OF[personaKey]].requests({ method: 'HEAD' }).length;
-        const row = `fault ${fault.padEnd(9)} ${client.padEnd(6)} ${personaKey.padEnd(13)} ${image.name.padEnd(15)} pull ${String(durationMs).padStart(5)} ms` +
+        const row = `fault ${fault.padEnd(9)} ${client.padEnd(6)} ${personaKey.padEnd(10)} ${image.name.padEnd(15)} pull ${String(durationMs).padStart(5)} ms` +
           ` (${blobs.length} blobs, ${failedAnswers.length} failed checks, slowest blob answer ${slowest} ms)`;
         rows.push(row);
         t.diagnostic(row);
@@ -213,7 +213,7 @@ test('after the faults clear, the next pull uses the copies again (failures were
   // passed, the first check is the probe, it succeeds and closes them.
   const wait = faultsClearedAt + BREAKER_SECONDS * 1000 + 500 - Date.now();
   if (wait > 0) await sleep(wait);
-  for (const [personaKey, copy] of [['aws-eu-west-3', 'eu-west-3'], ['unknown', 'cdn']]) {
+  for (const [personaKey, copy] of [['awsEuWest3', 'eu-west-3'], ['unknown', 'cdn']]) {
     const image = rig.images[1];
     rig.resetLogs();
     const { durationMs, blobs } = await pull('skopeo', personaKey, image);

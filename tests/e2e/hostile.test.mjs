@@ -30,6 +30,7 @@ import { rawRequest, buildRequest } from '../support/raw-http.mjs';
 import { buildCorpus, RUNTIME_ANSWERS } from '../support/hostile-corpus.mjs';
 import { runLoad } from '../support/autocannon.mjs';
 import { startEchoWorker, ECHO_STATUS } from '../support/echo-worker.mjs';
+import { IP } from '../support/personas.mjs';
 
 const UPSTREAM = 'https://upstream.example';
 const SIGNATURES = 'https://signatures.example';
@@ -161,7 +162,7 @@ test(`hostile corpus: ${corpus.length} requests, every answer a 4xx or a redirec
 
 test('forged addresses never pick a mirror; a real one still does', async () => {
   // Control: the same request with a genuine eu-west-3 CF-Connecting-IP.
-  const res = await rawRequest(worker.port, buildRequest({ target: `/v2/pause/blobs/${digest}`, headers: [['CF-Connecting-IP', '35.180.1.1']] }));
+  const res = await rawRequest(worker.port, buildRequest({ target: `/v2/pause/blobs/${digest}`, headers: [['CF-Connecting-IP', IP.awsEuWest3]] }));
   assert.equal(res.status, 307);
   assert.equal(res.headers.location[0], euWest3.blobUrl(digest));
   const forged = outcomes.filter((o) => o.c.expectCopy);
@@ -171,11 +172,11 @@ test('forged addresses never pick a mirror; a real one still does', async () => 
 
 test('the worker keeps serving after the corpus', async (t) => {
   const cases = [
-    [`/v2/pause/blobs/${digest}`, '35.180.1.1', 307, euWest3.blobUrl(digest)],
-    [`/v2/pause/blobs/${digest}`, '35.55.34.7', 307, usEast2.blobUrl(digest)],
-    [`/v2/pause/blobs/${digest}`, '192.168.0.1', 307, cdn.blobUrl(digest)],
+    [`/v2/pause/blobs/${digest}`, IP.awsEuWest3, 307, euWest3.blobUrl(digest)],
+    [`/v2/pause/blobs/${digest}`, IP.awsUsEast2InGlobal, 307, usEast2.blobUrl(digest)],
+    [`/v2/pause/blobs/${digest}`, IP.unknown, 307, cdn.blobUrl(digest)],
     // GCP europe-north1: the region nearest its own (not wrangler dev's Austin).
-    [`/v2/pause/blobs/${digest}`, '35.220.26.1', 307, `${EUROPE}/v2/k8s-artifacts-prod/images/pause/blobs/${digest}`],
+    [`/v2/pause/blobs/${digest}`, IP.gcp, 307, `${EUROPE}/v2/k8s-artifacts-prod/images/pause/blobs/${digest}`],
     ['/v2/pause/manifests/3.9', null, 307, `${DALLAS}/v2/k8s-artifacts-prod/images/pause/manifests/3.9`],
     ['/v2/', null, 200, undefined],
   ];
@@ -187,9 +188,9 @@ test('the worker keeps serving after the corpus', async (t) => {
   const load = await runLoad({
     url: worker.url,
     requests: [
-      { path: `/v2/pause/blobs/${digest}`, clientIp: '35.180.1.1' },
-      { path: `/v2/pause/blobs/${digest}`, clientIp: '192.168.0.1' },
-      { path: `/v2/pause/blobs/${digest}`, clientIp: '35.220.26.1' },
+      { path: `/v2/pause/blobs/${digest}`, clientIp: IP.awsEuWest3 },
+      { path: `/v2/pause/blobs/${digest}`, clientIp: IP.unknown },
+      { path: `/v2/pause/blobs/${digest}`, clientIp: IP.gcp },
       { path: '/v2/pause/manifests/3.9' },
       { path: '/v2/pause/tags/list?n=10' },
     ],

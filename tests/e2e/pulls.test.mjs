@@ -22,7 +22,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { makeTempDir } from '../support/processes.mjs';
-import { startEdgeRig, PERSONAS, blobsOf } from '../support/edge-rig.mjs';
+import { startEdgeRig, blobsOf } from '../support/edge-rig.mjs';
+import { RIG_PERSONAS } from '../support/personas.mjs';
 import { skopeoCopyToDir, podmanSandbox, toolVersion } from '../support/clients.mjs';
 import { startContainerd } from '../support/containerd.mjs';
 
@@ -94,7 +95,7 @@ test('client versions', (t) => {
   assert.ok(versions.skopeo, 'skopeo is required');
 });
 
-for (const persona of PERSONAS) {
+for (const persona of RIG_PERSONAS) {
   test(`skopeo, ${persona.key} (${persona.ip}): by tag and by digest, blobs from ${persona.backend}`, async () => {
     const p = rig.personas[persona.key];
     for (const image of rig.images) {
@@ -112,7 +113,7 @@ for (const persona of PERSONAS) {
   });
 }
 
-for (const persona of PERSONAS) {
+for (const persona of RIG_PERSONAS) {
   test(`podman, ${persona.key} (${persona.ip}): by tag and by digest`, { skip: !versions.podman && 'podman not installed' }, async () => {
     const p = rig.personas[persona.key];
     for (const image of rig.images) {
@@ -146,7 +147,7 @@ test('containerd (ctr) pulls for every persona, by tag and by digest', { skip: !
   // every blob itself.
   containerd = await startContainerd({ contentSharingPolicy: 'isolated' });
   try {
-    for (const persona of PERSONAS) {
+    for (const persona of RIG_PERSONAS) {
       await t.test(`ctr, ${persona.key} (${persona.ip})`, async () => {
         const p = rig.personas[persona.key];
         for (const [i, image] of rig.images.entries()) {
@@ -169,9 +170,9 @@ test('containerd (ctr) pulls for every persona, by tag and by digest', { skip: !
 
 test('summary: every pull, with where its blobs came from', (t) => {
   for (const r of results) {
-    t.diagnostic(`${r.client.padEnd(6)} ${r.persona.padEnd(24)} ${r.image.padEnd(15)} ${r.by.padEnd(15)} ${String(r.durationMs).padStart(5)} ms  ${r.sources}`);
+    t.diagnostic(`${r.client.padEnd(6)} ${r.persona.padEnd(18)} ${r.image.padEnd(15)} ${r.by.padEnd(15)} ${String(r.durationMs).padStart(5)} ms  ${r.sources}`);
   }
   const clients = new Set(results.map((r) => r.client));
   t.diagnostic(`${results.length} pulls by ${[...clients].join(', ')}`);
-  assert.ok(results.length >= PERSONAS.length * 4, 'skopeo pulled for every persona, both images, by tag and digest');
+  assert.ok(results.length >= RIG_PERSONAS.length * 4, 'skopeo pulled for every persona, both images, by tag and digest');
 });

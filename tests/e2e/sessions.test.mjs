@@ -17,7 +17,7 @@ import { startContainerd } from '../support/containerd.mjs';
 import { readRecords } from '../support/records.mjs';
 import { sleep } from '../support/processes.mjs';
 
-const PERSONA = 'aws-eu-west-3';
+const PERSONA = 'awsEuWest3';
 const work = await makeTempDir('registry-edge-sessions-');
 let rig;
 

@@ -2,14 +2,13 @@
 // workerd throughput bench (benches/workerd/throughput.mjs) so both measure
 // the same set.
 //
-// Per blob, one request per persona (AWS eu-west-3, AWS us-east-2 inside a
-// GLOBAL supernet, GCP, AWS IPv6 us-west-2, unknown) over 64 blobs the
-// mirror buckets and the CDN hold, a few blobs no copy holds (negative
-// cache, then upstream), manifests by tag and by digest, and tags/list.
-// Every request is valid: every answer is a redirect.
+// Per blob, one request per persona of the end-to-end rig (RIG_PERSONAS)
+// over 64 blobs the mirror buckets and the CDN hold, a few blobs no copy
+// holds (negative cache, then upstream), manifests by tag and by digest,
+// and tags/list. Every request is valid: every answer is a redirect.
 
 import { createHash } from 'node:crypto';
-import { PERSONAS, MIRROR_REGIONS } from '../support/edge-rig.mjs';
+import { RIG_PERSONAS, MIRROR_REGIONS } from '../support/personas.mjs';
 
 export const UPSTREAM = 'https://upstream.example';
 
@@ -43,11 +42,11 @@ export function loadRequests() {
   const names = ['pause', 'kube-apiserver', 'sig-storage/csi-provisioner', 'e2e/multi-arch'];
   blobs.forEach((b, i) => {
     const name = names[i % names.length];
-    for (const p of PERSONAS) requests.push({ path: `/v2/${name}/blobs/${b.digest}`, clientIp: p.ip });
-    requests.push({ path: `/v2/${name}/manifests/v1.${i}.0`, clientIp: PERSONAS[i % PERSONAS.length].ip });
+    for (const p of RIG_PERSONAS) requests.push({ path: `/v2/${name}/blobs/${b.digest}`, clientIp: p.ip });
+    requests.push({ path: `/v2/${name}/manifests/v1.${i}.0`, clientIp: RIG_PERSONAS[i % RIG_PERSONAS.length].ip });
     requests.push({ path: `/v2/${name}/manifests/${b.digest}` });
     if (i % 4 === 0) requests.push({ path: `/v2/${name}/tags/list?n=100&last=v1.${i}` });
-    if (i % 16 === 0) requests.push({ path: `/v2/pause/blobs/${absent[(i / 16) % absent.length].digest}`, clientIp: PERSONAS[0].ip });
+    if (i % 16 === 0) requests.push({ path: `/v2/pause/blobs/${absent[(i / 16) % absent.length].digest}`, clientIp: RIG_PERSONAS[0].ip });
   });
   return requests;
 }

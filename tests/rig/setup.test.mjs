@@ -15,7 +15,7 @@ import { runCommand, spawnGroup } from '../support/processes.mjs';
 function dryRun(target) {
   const env = { ...process.env };
   for (const inherited of ['MAKEFLAGS', 'MFLAGS', 'MAKELEVEL']) delete env[inherited];
-  return execFileSync('make', ['-n', target], { cwd: ROOT, env, encoding: 'utf8' }).split('\n');
+  return execFileSync(resolveProgram('make'), ['-n', target], { cwd: ROOT, env, encoding: 'utf8' }).split('\n');
 }
 
 test('make test installs the Debian packages and checks every program before its first node --test', () => {

@@ -1,4 +1,4 @@
-// The end-to-end rig around the real worker (issue 4):
+// The end-to-end rig around the real worker:
 //
 //   client (skopeo/podman/ctr)
 //     -> persona front proxy (sets CF-Connecting-IP, one per persona)
@@ -11,7 +11,7 @@
 // backend a client downloaded from. Nothing here reaches inside the worker.
 //
 //   const rig = await startEdgeRig({ workDir });
-//   ... rig.personas['aws-eu-west-3'].host ...
+//   ... rig.personas.awsEuWest3.host ...
 //   rig.blobSources(digest) // {upstream: n, 'eu-west-3': n, ..., cdn: n}
 //   await rig.stop();
 
@@ -21,24 +21,7 @@ import { buildAndPushTestImages, UPSTREAM_PREFIX } from './oci-images.mjs';
 import { startMirror } from './mirror-server.mjs';
 import { startFrontProxy } from './front-proxy.mjs';
 import { startWorker } from './worker.mjs';
-
-/**
- * The client personas of the issue, with addresses the real range tables
- * place (check with `registry-edge lookup IP`) and the backend their blobs
- * must come from when every copy is healthy.
- */
-export const PERSONAS = [
-  { key: 'aws-eu-west-3', ip: '35.180.1.1', where: 'AWS eu-west-3', backend: 'eu-west-3' },
-  { key: 'aws-us-east-2-in-global', ip: '35.55.34.7', where: 'AWS us-east-2 /24 inside a GLOBAL supernet', backend: 'us-east-2' },
-  { key: 'gcp', ip: '35.220.26.1', where: 'GCP europe-north1', backend: 'upstream' },
-  { key: 'aws-ipv6-us-west-2', ip: '2600:1f01:4874::47', where: 'AWS us-west-2 (IPv6)', backend: 'us-west-2' },
-  { key: 'unknown', ip: '192.168.0.1', where: 'no provider', backend: 'cdn' },
-  // No mirror in us-east-1: the nearest of the AWS mirrors (us-east-2, 484 km).
-  { key: 'aws-us-east-1-nearest', ip: '44.192.0.9', where: 'AWS us-east-1, a region without a mirror', backend: 'us-east-2' },
-];
-
-/** Mirror buckets: one per AWS region the personas use. */
-export const MIRROR_REGIONS = ['eu-west-3', 'us-east-2', 'us-west-2'];
+import { MIRROR_REGIONS, RIG_PERSONAS } from './personas.mjs';
 
 const BLOB_PATH = /^\/v2\/(.+)\/blobs\/([a-z0-9]+:[a-zA-Z0-9=_-]+)$/;
 
@@ -48,7 +31,7 @@ const BLOB_PATH = /^\/v2\/(.+)\/blobs\/([a-z0-9]+:[a-zA-Z0-9=_-]+)$/;
  * @param {(images) => Record<string, string[]>} [opts.missing]  backend -> digests
  *   that backend lacks (e.g. one layer missing from the eu-west-3 mirror)
  * @param {Record<string, unknown>} [opts.vars]  extra/overriding worker [vars]
- * @param {string[]} [opts.personaKeys]    which persona proxies to start (default all)
+ * @param {string[]} [opts.personaKeys]    which persona proxies to start (default: every one of RIG_PERSONAS)
  * @param {object} [opts.workerOptions]    more startWorker options (e.g. logLevel, extraToml)
  */
 export async function startEdgeRig({ workDir, missing = () => ({}), vars = {}, personaKeys, workerOptions = {} } = {}) {
@@ -87,7 +70,9 @@ export async function startEdgeRig({ workDir, missing = () => ({}), vars = {}, p
     stops.push(() => rig.worker.stop()); // the current worker, after restarts too
 
     rig.personas = {};
-    for (const p of PERSONAS.filter((x) => !personaKeys || personaKeys.includes(x.key))) {
+    for (const key of personaKeys ?? RIG_PERSONAS.map((p) => p.key)) {
+      const p = RIG_PERSONAS.find((x) => x.key === key);
+      if (!p) throw new Error(`${key} is not a persona of the rig (RIG_PERSONAS in personas.mjs)`);
       const proxy = await startFrontProxy({ target: rig.worker.url, clientIp: p.ip, upstreamTimeoutMs: 20_000 });
       stops.push(() => proxy.stop());
       rig.personas[p.key] = { ...p, proxy, host: proxy.host, url: proxy.url };

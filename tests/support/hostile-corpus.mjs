@@ -13,6 +13,10 @@
 // buildCorpus({digest, absentDigest}) needs a blob digest the copies hold.
 
 import { buildRequest } from './raw-http.mjs';
+import { IP } from './personas.mjs';
+
+// Client addresses (the garbage values below also spell them otherwise).
+const { awsEuWest3: EU, gcp: GCP, unknown: UNKNOWN, awsV6UsWest2: V6 } = IP;
 
 /**
  * Answers that come from the runtime, not from registry-edge. A case
@@ -210,13 +214,13 @@ export function buildCorpus({ digest, absentDigest }) {
     ['CRLF in query', buildRequest({ target: '/v2/pause/manifests/x?a=\r\nX-Injected: 1' })],
     ['NUL in query', buildRequest({ target: '/v2/pause/manifests/x?a=\0' })],
     ['request smuggled through the path', raw(`GET /v2/pause/manifests/x HTTP/1.1\r\nHost: a\r\nX-Injected: 1\r\n\r\nGET /v2/_catalog HTTP/1.1\r\nHost: b\r\nConnection: close\r\n\r\n`)],
-    ['CRLF in CF-Connecting-IP', buildRequest({ target: blob, headers: [['CF-Connecting-IP', '35.180.1.1\r\nX-Injected: 1']] })],
-    ['NUL in CF-Connecting-IP', buildRequest({ target: blob, headers: [['CF-Connecting-IP', '35.180.1.1\0']] })],
-    ['CR in CF-Connecting-IP', buildRequest({ target: blob, headers: [['CF-Connecting-IP', '35.180.1.1\r']] })],
+    ['CRLF in CF-Connecting-IP', buildRequest({ target: blob, headers: [['CF-Connecting-IP', `${EU}\r\nX-Injected: 1`]] })],
+    ['NUL in CF-Connecting-IP', buildRequest({ target: blob, headers: [['CF-Connecting-IP', `${EU}\0`]] })],
+    ['CR in CF-Connecting-IP', buildRequest({ target: blob, headers: [['CF-Connecting-IP', `${EU}\r`]] })],
     ['NUL in header name', buildRequest({ target: '/v2/', headers: [['X-\0', 'v']] })],
     ['space in header name', buildRequest({ target: '/v2/', headers: [['X Bad', 'v']] })],
-    ['obs-fold header', buildRequest({ target: blob, headers: [['CF-Connecting-IP', '192.168.0.1\r\n 35.180.1.1']] })],
-    ['bare LF line endings', raw(`GET ${blob} HTTP/1.1\nHost: a\nCF-Connecting-IP: 35.180.1.1\nConnection: close\n\n`)],
+    ['obs-fold header', buildRequest({ target: blob, headers: [['CF-Connecting-IP', `${UNKNOWN}\r\n ${EU}`]] })],
+    ['bare LF line endings', raw(`GET ${blob} HTTP/1.1\nHost: a\nCF-Connecting-IP: ${EU}\nConnection: close\n\n`)],
     ['encoded CRLF in tag', '/v2/pause/manifests/x%0d%0aSet-Cookie:%20a=b'],
     ['encoded CRLF in query', '/v2/pause/manifests/x?%0d%0aLocation:%20http://evil.example'],
     ['encoded NUL in path', '/v2/pause%00/manifests/x'],
@@ -234,7 +238,7 @@ export function buildCorpus({ digest, absentDigest }) {
     ['path 0x80', buildRequest({ target: `/v2/pause/blobs/${digest}\x80` })],
     ['tag 0xc0 0xaf', buildRequest({ target: '/v2/pause/manifests/\xc0\xaf' })],
     ['query 0xff 0xfe', buildRequest({ target: '/v2/pause/manifests/x?a=\xff\xfe' })],
-    ['CF-Connecting-IP 0xff', buildRequest({ target: blob, headers: [['CF-Connecting-IP', '35.180.1.1\xff']] })],
+    ['CF-Connecting-IP 0xff', buildRequest({ target: blob, headers: [['CF-Connecting-IP', `${EU}\xff`]] })],
     ['CF-Connecting-IP latin1', buildRequest({ target: blob, headers: [['CF-Connecting-IP', '\xb3\xb5.180.1.1']] })],
     ['User-Agent 0xff', buildRequest({ target: blob, headers: [['User-Agent', 'skopeo\xff\xfe']] })],
     ['Accept 0xc0 0xaf', buildRequest({ target: '/v2/pause/manifests/x', headers: [['Accept', 'application/json\xc0\xaf']] })],
@@ -288,27 +292,27 @@ export function buildCorpus({ digest, absentDigest }) {
   // None of these is CF-Connecting-IP: the client is unknown, so the blob
   // must go to the default CDN, never to the eu-west-3 mirror.
   for (const [name, headers] of [
-    ['X-Forwarded-For eu-west-3', [['X-Forwarded-For', '35.180.1.1']]],
-    ['X-Forwarded-For list', [['X-Forwarded-For', '35.180.1.1, 35.220.26.1, 10.0.0.1']]],
-    ['X-Real-IP', [['X-Real-IP', '35.180.1.1']]],
-    ['Forwarded', [['Forwarded', 'for=35.180.1.1;proto=https']]],
-    ['True-Client-IP', [['True-Client-IP', '35.180.1.1']]],
-    ['X-Client-IP', [['X-Client-IP', '35.180.1.1']]],
-    ['CF-Connecting-IPv6', [['CF-Connecting-IPv6', '2600:1f01:4874::47']]],
-    ['cf-connecting-ip with a space before the colon', [['CF-Connecting-IP ', '35.180.1.1']]],
-    ['X-Forwarded-Host', [['X-Forwarded-Host', 'evil.example'], ['X-Forwarded-For', '35.180.1.1']]],
+    ['X-Forwarded-For eu-west-3', [['X-Forwarded-For', EU]]],
+    ['X-Forwarded-For list', [['X-Forwarded-For', `${EU}, ${GCP}, 10.0.0.1`]]],
+    ['X-Real-IP', [['X-Real-IP', EU]]],
+    ['Forwarded', [['Forwarded', `for=${EU};proto=https`]]],
+    ['True-Client-IP', [['True-Client-IP', EU]]],
+    ['X-Client-IP', [['X-Client-IP', EU]]],
+    ['CF-Connecting-IPv6', [['CF-Connecting-IPv6', V6]]],
+    ['cf-connecting-ip with a space before the colon', [['CF-Connecting-IP ', EU]]],
+    ['X-Forwarded-Host', [['X-Forwarded-Host', 'evil.example'], ['X-Forwarded-For', EU]]],
     ['X-Original-URL', [['X-Original-URL', '/v2/_catalog'], ['X-Rewrite-URL', '//evil.example/']]],
     ['X-Forwarded-Proto', [['X-Forwarded-Proto', 'gopher'], ['X-Forwarded-Port', '1']]],
   ]) add('spoofed-forwarding', name, { target: blob, headers }, { expectCopy: 'cdn' });
-  add('spoofed-forwarding', 'two CF-Connecting-IP headers', { target: blob, headers: [['CF-Connecting-IP', '35.180.1.1'], ['CF-Connecting-IP', '35.220.26.1']] }, { expectCopy: 'not-mirror' });
-  add('spoofed-forwarding', 'X-Forwarded-For plus unknown CF-Connecting-IP', { target: blob, headers: [['CF-Connecting-IP', '192.168.0.1'], ['X-Forwarded-For', '35.180.1.1']] }, { expectCopy: 'cdn' });
+  add('spoofed-forwarding', 'two CF-Connecting-IP headers', { target: blob, headers: [['CF-Connecting-IP', EU], ['CF-Connecting-IP', GCP]] }, { expectCopy: 'not-mirror' });
+  add('spoofed-forwarding', 'X-Forwarded-For plus unknown CF-Connecting-IP', { target: blob, headers: [['CF-Connecting-IP', UNKNOWN], ['X-Forwarded-For', EU]] }, { expectCopy: 'cdn' });
 
   // ---- garbage CF-Connecting-IP ------------------------------------------
   for (const ip of [
-    '', ' ', 'not-an-ip', '999.1.1.1', '35.180.1', '35.180.1.1.1', '35.180.1.1:443', '[2600:1f01:4874::47]',
-    '[2600:1f01:4874::47]:443', '2600:1f01:4874::47%eth0', '::ffff:35.180.1.1', '035.180.001.001', '0x23.0xb4.1.1',
-    '35.180.1.1/24', '-1', '1e10', '589627649', ' 35.180.1.1 ', '35.180.1.1\t', '35.180.1.1,35.180.1.1', 'null',
-    'undefined', 'localhost', '127.0.0.1', '::1', '0.0.0.0', '255.255.255.255', '::', 'fe80::1%25lo', "35.180.1.1' OR '1'='1",
+    '', ' ', 'not-an-ip', '999.1.1.1', '35.180.1', `${EU}.1`, `${EU}:443`, `[${V6}]`,
+    `[${V6}]:443`, `${V6}%eth0`, `::ffff:${EU}`, '035.180.001.001', '0x23.0xb4.1.1',
+    `${EU}/24`, '-1', '1e10', '589627649', ` ${EU} `, `${EU}\t`, `${EU},${EU}`, 'null',
+    'undefined', 'localhost', '127.0.0.1', '::1', '0.0.0.0', '255.255.255.255', '::', 'fe80::1%25lo', `${EU}' OR '1'='1`,
     '${jndi:ldap://evil.example/a}', '2600:1f01:4874:0:0:0:0:47:1',
   ]) {
     add('garbage-cf-connecting-ip', JSON.stringify(ip), { target: blob, headers: [['CF-Connecting-IP', ip]] }, { clientIp: ip });
@@ -364,7 +368,7 @@ export function buildCorpus({ digest, absentDigest }) {
   add('host-and-target', 'TLS ClientHello on the plain port', B('\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03garbage\r\n\r\n'));
   add('host-and-target', 'a lone CRLF', B('\r\n'), { mayClose: true });
   add('host-and-target', 'a lone request line', B('GET /v2/ HTTP/1.1\r\n'), { mayClose: true });
-  add('host-and-target', 'headers without the blank line', B(`GET ${blob} HTTP/1.1\r\nHost: a\r\nCF-Connecting-IP: 35.180.1.1\r\n`), { mayClose: true });
+  add('host-and-target', 'headers without the blank line', B(`GET ${blob} HTTP/1.1\r\nHost: a\r\nCF-Connecting-IP: ${EU}\r\n`), { mayClose: true });
 
   return cases;
 }

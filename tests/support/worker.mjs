@@ -9,14 +9,13 @@
 import { writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { freePort, makeTempDir, spawnGroup, stopGroup, waitForHttp } from './processes.mjs';
+import { ROOT } from './programs.mjs';
+import { compatibilityDate } from './wrangler-toml.mjs';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export { ROOT };
 const WRANGLER = 'wrangler';
 const ENTRY = path.join(ROOT, 'build/index.js');
-// The compatibility date of the repository's wrangler.toml.
-const COMPATIBILITY_DATE = '2026-07-29';
 
 /** TOML for one value: strings, numbers, booleans, arrays and tables. */
 export function toToml(value) {
@@ -64,7 +63,7 @@ export async function startWorker({
   const lines = [
     'name = "registry-edge-test"',
     `main = ${JSON.stringify(entry)}`,
-    `compatibility_date = "${COMPATIBILITY_DATE}"`,
+    `compatibility_date = ${toToml(compatibilityDate())}`,
     '',
     '[vars]',
     ...Object.entries(vars ?? {}).map(([k, v]) => `${k} = ${toToml(v)}`),

@@ -8,8 +8,8 @@
 //   caches.open(name) adds `CF-Cache-Namespace: <name>`.
 // Only max-age / s-maxage are honoured (no Vary, Range or revalidation),
 // and `private` / `no-store` responses are not stored, as on the edge.
-// Tests read the stored keys with `GET /keys` on the inspection socket
-// bare-workerd.mjs opens (`cacheUrl`).
+// Tests read the stored keys with a request carrying `x-inspect: keys` on
+// the inspection socket workerd.mjs opens (its `cacheKeys`).
 const store = new Map();
 const keyOf = (req) => `${req.headers.get('cf-cache-namespace') ?? ''} ${req.url}`;
 const CRLF2 = [13, 10, 13, 10];

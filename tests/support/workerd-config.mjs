@@ -1,14 +1,15 @@
 // The workerd config (capnp text) for one worker served on 127.0.0.1 by
-// bare `workerd serve`, for the tests (bare-workerd.mjs) and the benchmarks
-// (benches/workerd/): its modules (embedded from the bundle directory), its
-// [vars] as bindings, the in-memory Cache API backend
-// (workerd-cache-service.mjs) and an `internet` network that may reach
-// loopback, where the test and bench servers listen (workerd's default
-// network allows public addresses only).
+// bare `workerd serve` (workerd.mjs, for the tests and the benchmarks): its
+// modules (embedded from the bundle directory), wrangler.toml's
+// compatibility date, its [vars] as bindings, the in-memory Cache API
+// backend (workerd-cache-service.mjs) and an `internet` network that may
+// reach loopback, where the test and bench servers listen (workerd's
+// default network allows public addresses only).
 
 import { copyFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { compatibilityDate } from './wrangler-toml.mjs';
 
 const CACHE_SERVICE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'workerd-cache-service.mjs');
 
@@ -31,7 +32,6 @@ function binding(name, value) {
  * @param {string} opts.dir
  * @param {number} opts.port
  * @param {{name: string, type: 'esModule'|'wasm'|'text'|'data'}[]} opts.modules  the first is the entry
- * @param {string} opts.compatibilityDate
  * @param {string[]} [opts.compatibilityFlags]
  * @param {Record<string, unknown>} [opts.vars]
  * @param {string[]} [opts.v8Flags]  e.g. --perf-basic-prof for profiling
@@ -44,7 +44,6 @@ export async function writeWorkerdConfig({
   dir,
   port,
   modules,
-  compatibilityDate,
   compatibilityFlags = [],
   vars = {},
   v8Flags = [],
@@ -53,6 +52,7 @@ export async function writeWorkerdConfig({
   extraSockets = [],
 }) {
   await copyFile(CACHE_SERVICE, path.join(dir, 'cache-service.mjs'));
+  const date = str(compatibilityDate());
   const capnp = `using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
@@ -71,7 +71,7 @@ const worker :Workerd.Worker = (
   modules = [
 ${modules.map((m) => `    (name = ${str(m.name)}, ${m.type} = embed ${str(m.name)}),`).join('\n')}
   ],
-  compatibilityDate = ${str(compatibilityDate)},
+  compatibilityDate = ${date},
   compatibilityFlags = [${compatibilityFlags.map(str).join(', ')}],
   bindings = [
 ${[...Object.entries(vars).map(([k, v]) => binding(k, v)), ...extraBindings].map((b) => `    ${b},`).join('\n')}
@@ -81,7 +81,7 @@ ${[...Object.entries(vars).map(([k, v]) => binding(k, v)), ...extraBindings].map
 
 const cache :Workerd.Worker = (
   modules = [ (name = "cache-service.mjs", esModule = embed "cache-service.mjs") ],
-  compatibilityDate = ${str(compatibilityDate)},
+  compatibilityDate = ${date},
 );
 `;
   const file = path.join(dir, 'workerd.capnp');

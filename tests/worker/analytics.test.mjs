@@ -1,5 +1,5 @@
 // The PULL_ANALYTICS data point, under bare workerd (tests/support/
-// bare-workerd.mjs): its Analytics Engine binding delivers each data point
+// workerd.mjs): its Analytics Engine binding delivers each data point
 // to a loopback sink, where wrangler dev's local dataset discards them.
 // One data point per request, holding the values of that request's log
 // line in the columns README's "Analytics Engine" table names, and the
@@ -10,11 +10,12 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ROOT } from '../support/worker.mjs';
-import { startBareWorkerd } from '../support/bare-workerd.mjs';
+import { startBareWorkerd } from '../support/workerd.mjs';
 import { startMirror } from '../support/mirror-server.mjs';
 import { request } from '../support/http.mjs';
 import { sleep } from '../support/processes.mjs';
-import { PERSONAS, blob } from './fixtures.mjs';
+import { IP } from '../support/personas.mjs';
+import { blob } from './fixtures.mjs';
 
 let mirror, worker;
 
@@ -54,7 +55,7 @@ async function records() {
 test('one data point per request, with the log line\'s values, and no client address', async () => {
   const b = blob('analytics data point');
   mirror.addBlob(b.digest, b.bytes);
-  const ip = PERSONAS.awsEuWest3;
+  const ip = IP.awsEuWest3;
   const headers = { 'CF-Connecting-IP': ip, 'User-Agent': 'containerd/v1.7.27', Authorization: 'Bearer 0123456789abcdef0123456789abcdef' };
   // Only this test's requests are pulls (the readiness probe asked /_status).
   const pulls = (points) => points.filter((p) => p.blob1 === 'pull');

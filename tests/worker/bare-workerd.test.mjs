@@ -1,26 +1,28 @@
-// The built worker under bare `workerd serve` (tests/support/bare-workerd.mjs),
+// The built worker under bare `workerd serve` (tests/support/workerd.mjs),
 // for what wrangler dev's proxy hides.
 //
-// Issue 8, item 1: a client that disconnects mid-check must not strand the
-// check. The Workers runtime cancels a request whose client resets its
-// connection: the request's pending subrequests are aborted, its timers
-// stop, and its Rust future is never polled (nor dropped) again. Only work
-// under ctx.waitUntil survives. wrangler dev's proxy does not pass a reset
-// on; bare workerd does (a TCP RST, not a FIN, is what it reacts to).
+// A client that disconnects mid-check must not strand the check. The
+// Workers runtime cancels a request whose client resets its connection:
+// the request's pending subrequests are aborted, its timers stop, and its
+// Rust future is never polled (nor dropped) again. Only work under
+// ctx.waitUntil survives. wrangler dev's proxy does not pass a reset on;
+// bare workerd does (a TCP RST, not a FIN, is what it reacts to).
 // The check must run to completion and be remembered: the next request for
 // the same blob is answered from it, without waiting for the check timeout
 // and without a second HEAD.
 //
-// Issue 8, item 5: the Cache API keys, read from the cache backend.
+// And the Cache API keys, read from the cache backend: synthetic URLs on
+// the worker's own host.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { startBareWorkerd } from '../support/bare-workerd.mjs';
+import { startBareWorkerd } from '../support/workerd.mjs';
 import { startMirror } from '../support/mirror-server.mjs';
 import { sleep } from '../support/processes.mjs';
 import { request } from '../support/http.mjs';
-import { PERSONAS, blob } from './fixtures.mjs';
+import { IP } from '../support/personas.mjs';
+import { blob } from './fixtures.mjs';
 
 const UPSTREAM = 'https://upstream.example';
 const TIMEOUT_MS = 3000;
@@ -67,14 +69,14 @@ test('a client that resets mid-check does not strand the check', async (t) => {
     await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
     socket.on('error', () => {});
     socket.write(
-      `GET /v2/pause/blobs/${b.digest} HTTP/1.1\r\nHost: 127.0.0.1\r\nCF-Connecting-IP: ${PERSONAS.awsEuWest3}\r\n\r\n`,
+      `GET /v2/pause/blobs/${b.digest} HTTP/1.1\r\nHost: 127.0.0.1\r\nCF-Connecting-IP: ${IP.awsEuWest3}\r\n\r\n`,
     );
     await until(() => mirror.countFor('HEAD', b.digest) === 1, 10_000, 'the HEAD reaching the mirror');
     socket.resetAndDestroy();
 
     // The next client asks for the same blob at once.
     const res = await request(worker.url, `/v2/pause/blobs/${b.digest}`, {
-      headers: { 'CF-Connecting-IP': PERSONAS.awsEuWest3 },
+      headers: { 'CF-Connecting-IP': IP.awsEuWest3 },
     });
     t.diagnostic(`next request after the reset: ${res.status} ${res.headers.location} in ${Math.round(res.ms)} ms`);
     assert.equal(res.status, 307);
@@ -89,7 +91,7 @@ test('a client that resets mid-check does not strand the check', async (t) => {
 
     // Remembered: answered at once, still without another HEAD.
     const again = await request(worker.url, `/v2/pause/blobs/${b.digest}`, {
-      headers: { 'CF-Connecting-IP': PERSONAS.awsEuWest3 },
+      headers: { 'CF-Connecting-IP': IP.awsEuWest3 },
     });
     assert.equal(again.headers.location, mirror.blobUrl(b.digest));
     assert.ok(again.ms < HEAD_DELAY_MS, `${Math.round(again.ms)} ms`);
@@ -99,13 +101,13 @@ test('a client that resets mid-check does not strand the check', async (t) => {
   }
 });
 
-// Issue 8, item 5: the Cache API entries live on the worker's own host (a
-// synthetic path), never under the mirror's hostname.
+// The Cache API entries live on the worker's own host (a synthetic path),
+// never under the mirror's hostname.
 test('Cache API keys are synthetic URLs on the worker\'s host', async () => {
   const b = blob('cache key');
   mirror.addBlob(b.digest, b.bytes);
   const res = await request(worker.url, `/v2/pause/blobs/${b.digest}`, {
-    headers: { Host: 'registry.example', 'CF-Connecting-IP': PERSONAS.awsEuWest3 },
+    headers: { Host: 'registry.example', 'CF-Connecting-IP': IP.awsEuWest3 },
   });
   assert.equal(res.headers.location, mirror.blobUrl(b.digest));
   const copy = `http.127.0.0.1%3A${mirror.port}`;

@@ -14,7 +14,8 @@ import { startWorker } from '../support/worker.mjs';
 import { startMirror } from '../support/mirror-server.mjs';
 import { makeTempDir, sleep } from '../support/processes.mjs';
 import { request } from '../support/http.mjs';
-import { PERSONAS, blob } from './fixtures.mjs';
+import { IP } from '../support/personas.mjs';
+import { blob } from './fixtures.mjs';
 
 const UPSTREAM = 'https://upstream.example';
 const TIMEOUT_MS = 800;
@@ -46,7 +47,7 @@ after(async () => {
 // production (wrangler dev's port changes with every start).
 const HOST = 'registry.example';
 const pull = (digest, base = worker.url) =>
-  request(base, `/v2/pause/blobs/${digest}`, { headers: { Host: HOST, 'CF-Connecting-IP': PERSONAS.awsEuWest3 } });
+  request(base, `/v2/pause/blobs/${digest}`, { headers: { Host: HOST, 'CF-Connecting-IP': IP.awsEuWest3 } });
 const upstreamFor = (digest) => `${UPSTREAM}/v2/images/pause/blobs/${digest}`;
 const reason = (res) => res.headers['x-registry-edge-reason'];
 
@@ -155,7 +156,7 @@ test('mirror port closed: upstream, quickly', async () => {
   }
 });
 
-// Issue 8, item 3: only 403, 404 and 410 mean absent (S3 answers 403 for a
+// Only 403, 404 and 410 mean absent (S3 answers 403 for a
 // missing key); any other answer says nothing about the blob.
 test('403 and 410 are absent (cached); 3xx, 408, 429 and other 4xx are failures (not cached)', async () => {
   for (const status of [403, 410]) {

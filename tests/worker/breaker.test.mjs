@@ -1,4 +1,4 @@
-// Issue 8, item 2: a copy that keeps failing is remembered. After
+// A copy that keeps failing is remembered (the breaker). After
 // BREAKER_FAILURES consecutive failed checks the copy is skipped for
 // BREAKER_SECONDS: blobs go upstream at once, nobody is asked, and the
 // reason says "breaker open". The state is shared through the Cache API,
@@ -11,7 +11,8 @@ import { startWorker } from '../support/worker.mjs';
 import { startMirror } from '../support/mirror-server.mjs';
 import { makeTempDir, sleep } from '../support/processes.mjs';
 import { request } from '../support/http.mjs';
-import { PERSONAS, blob } from './fixtures.mjs';
+import { IP } from '../support/personas.mjs';
+import { blob } from './fixtures.mjs';
 
 const UPSTREAM = 'https://upstream.example';
 const BREAKER_SECONDS = 15;
@@ -42,7 +43,7 @@ after(async () => {
 // production (wrangler dev's port changes with every start).
 const pull = (digest) =>
   request(worker.url, `/v2/pause/blobs/${digest}`, {
-    headers: { Host: 'registry.example', 'CF-Connecting-IP': PERSONAS.awsEuWest3 },
+    headers: { Host: 'registry.example', 'CF-Connecting-IP': IP.awsEuWest3 },
   });
 const upstreamFor = (digest) => `${UPSTREAM}/v2/images/pause/blobs/${digest}`;
 const reason = (res) => res.headers['x-registry-edge-reason'];

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { startWorker } from '../support/worker.mjs';
 import { startMirror } from '../support/mirror-server.mjs';
 import { request } from '../support/http.mjs';
-import { PERSONAS, blob } from './fixtures.mjs';
+import { IP } from '../support/personas.mjs';
+import { blob } from './fixtures.mjs';
 
 const UPSTREAM = 'https://k8s.gcr.example';
 const stops = [];
@@ -36,9 +37,9 @@ test('minimal configuration: everything goes to UPSTREAM_REGISTRY_ENDPOINT', asy
   assert.equal(res.headers.location, `${UPSTREAM}/v2/pause/manifests/latest`);
   res = await get(`/v2/pause/manifests/sha256-${hex}.sig`);
   assert.equal(res.headers.location, `${UPSTREAM}/v2/pause/manifests/sha256-${hex}.sig`, 'no signature upstream');
-  res = await get(`/v2/pause/blobs/${b.digest}`, { headers: { 'CF-Connecting-IP': PERSONAS.unknown } });
+  res = await get(`/v2/pause/blobs/${b.digest}`, { headers: { 'CF-Connecting-IP': IP.unknown } });
   assert.equal(res.headers.location, `${UPSTREAM}/v2/pause/blobs/${b.digest}`, 'no default CDN');
-  res = await get(`/v2/pause/blobs/${b.digest}`, { headers: { 'CF-Connecting-IP': PERSONAS.awsEuWest3 } });
+  res = await get(`/v2/pause/blobs/${b.digest}`, { headers: { 'CF-Connecting-IP': IP.awsEuWest3 } });
   assert.equal(res.headers.location, `${UPSTREAM}/v2/pause/blobs/${b.digest}`, 'no eu-west-3 mirror');
   assert.equal(meCentral.log.length, 0);
 });

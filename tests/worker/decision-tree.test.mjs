@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { startWorker } from '../support/worker.mjs';
 import { startMirror } from '../support/mirror-server.mjs';
 import { request, ociCode } from '../support/http.mjs';
-import { PERSONAS, blob } from './fixtures.mjs';
+import { IP } from '../support/personas.mjs';
+import { blob } from './fixtures.mjs';
 
 const UPSTREAM = 'https://upstream.example';
 const DALLAS = 'https://us-south1.example';
@@ -148,18 +149,18 @@ test('8. manifests and tags/list: the nearest upstream, query kept; referrers: t
 });
 
 test('9a. blob from an AWS region with a mirror that has it: the mirror', async () => {
-  const res = await get(`/v2/pause/blobs/${present.digest}`, asClient(PERSONAS.awsEuWest3));
+  const res = await get(`/v2/pause/blobs/${present.digest}`, asClient(IP.awsEuWest3));
   assertRedirect(res, 307, euWest3.blobUrl(present.digest));
   assert.equal(euWest3.countFor('HEAD', present.digest), 1);
 });
 
 test('9b. the regional /24 inside a GLOBAL /17 is that region', async () => {
-  const res = await get(`/v2/pause/blobs/${present.digest}`, asClient(PERSONAS.awsUsEast2InGlobal));
+  const res = await get(`/v2/pause/blobs/${present.digest}`, asClient(IP.awsUsEast2InGlobal));
   assertRedirect(res, 307, usEast2.blobUrl(present.digest));
 });
 
 test('9c. mirror without the blob: the upstream nearest the client region', async () => {
-  const res = await get(`/v2/pause/blobs/${missingInEuWest3.digest}`, asClient(PERSONAS.awsEuWest3));
+  const res = await get(`/v2/pause/blobs/${missingInEuWest3.digest}`, asClient(IP.awsEuWest3));
   assertRedirect(res, 307, `${EUROPE}/v2/${PATH}/pause/blobs/${missingInEuWest3.digest}`);
   assert.equal(euWest3.countFor('HEAD', missingInEuWest3.digest), 1);
 });
@@ -167,20 +168,20 @@ test('9c. mirror without the blob: the upstream nearest the client region', asyn
 test('9d. GCP clients: the upstream nearest their region, no existence check', async () => {
   const before = euWest3.log.length + usEast2.log.length + cdn.log.length;
   // GCP europe-north1 (Hamina): europe-west1 is the nearest configured region.
-  const res = await get(`/v2/pause/blobs/${present.digest}`, asClient(PERSONAS.gcp));
+  const res = await get(`/v2/pause/blobs/${present.digest}`, asClient(IP.gcp));
   assertRedirect(res, 307, `${EUROPE}/v2/${PATH}/pause/blobs/${present.digest}`);
   assert.equal(euWest3.log.length + usEast2.log.length + cdn.log.length, before);
 });
 
 test('9e. AWS region without a mirror, Azure, unknown, missing and garbage addresses: the default CDN', async () => {
   const clients = [
-    asClient(PERSONAS.awsV6UsWest2),
-    asClient(PERSONAS.azure),
-    asClient(PERSONAS.unknown),
+    asClient(IP.awsV6UsWest2),
+    asClient(IP.azure),
+    asClient(IP.unknown),
     asClient('not-an-ip'),
-    asClient('35.180.1.1, 10.0.0.1'),
+    asClient(`${IP.awsEuWest3}, 10.0.0.1`),
     // X-Forwarded-For is never trusted: without CF-Connecting-IP this is unknown.
-    { headers: { 'X-Forwarded-For': PERSONAS.awsEuWest3 } },
+    { headers: { 'X-Forwarded-For': IP.awsEuWest3 } },
     {},
   ];
   for (const opts of clients) {
@@ -190,62 +191,62 @@ test('9e. AWS region without a mirror, Azure, unknown, missing and garbage addre
 });
 
 test('9f. HEAD for a blob is decided like GET', async () => {
-  const res = await get(`/v2/pause/blobs/${present.digest}`, { method: 'HEAD', ...asClient(PERSONAS.awsEuWest3) });
+  const res = await get(`/v2/pause/blobs/${present.digest}`, { method: 'HEAD', ...asClient(IP.awsEuWest3) });
   assertRedirect(res, 307, euWest3.blobUrl(present.digest));
 });
 
-// Issue 8, item 8: the query stays on upstream redirects only.
+// The query stays on upstream redirects only.
 test('10. the query is kept on upstream redirects and dropped on redirects to a copy', async () => {
   const q = 'n=10&last=v1';
-  assertRedirect(await get(`/v2/pause/blobs/${present.digest}?${q}`, asClient(PERSONAS.awsEuWest3)), 307, euWest3.blobUrl(present.digest));
-  assertRedirect(await get(`/v2/pause/blobs/${present.digest}?${q}`, asClient(PERSONAS.unknown)), 307, cdn.blobUrl(present.digest));
+  assertRedirect(await get(`/v2/pause/blobs/${present.digest}?${q}`, asClient(IP.awsEuWest3)), 307, euWest3.blobUrl(present.digest));
+  assertRedirect(await get(`/v2/pause/blobs/${present.digest}?${q}`, asClient(IP.unknown)), 307, cdn.blobUrl(present.digest));
   // The AWS eu-west-3 client's upstream is the region nearest Paris.
   assertRedirect(
-    await get(`/v2/pause/blobs/${missingInEuWest3.digest}?${q}`, asClient(PERSONAS.awsEuWest3)),
+    await get(`/v2/pause/blobs/${missingInEuWest3.digest}?${q}`, asClient(IP.awsEuWest3)),
     307,
     `${EUROPE}/v2/${PATH}/pause/blobs/${missingInEuWest3.digest}?${q}`,
   );
   assertRedirect(await get(`/v2/pause/tags/list?${q}`), 307, `${DALLAS}/v2/${PATH}/pause/tags/list?${q}`);
 });
 
-// Issue 8, item 9: percent-encoded unreserved characters and `:` in the
-// reference or digest; encoded `/` and `..` stay rejected.
+// Percent-encoded unreserved characters and `:` in the reference or
+// digest are decoded; encoded `/` and `..` stay rejected.
 test('11. percent-encoded digests and tags are redirected in canonical form', async () => {
   const hex = present.digest.slice('sha256:'.length);
-  assertRedirect(await get(`/v2/pause/blobs/sha256%3A${hex}`, asClient(PERSONAS.awsEuWest3)), 307, euWest3.blobUrl(present.digest));
+  assertRedirect(await get(`/v2/pause/blobs/sha256%3A${hex}`, asClient(IP.awsEuWest3)), 307, euWest3.blobUrl(present.digest));
   assertRedirect(await get(`/v2/pause/manifests/sha256%3a${hex}`), 307, `${DALLAS}/v2/${PATH}/pause/manifests/${present.digest}`);
   assertRedirect(await get('/v2/pause/manifests/v1%2E30%2E0'), 307, `${DALLAS}/v2/${PATH}/pause/manifests/v1.30.0`);
   // (The runtime's URL parser already resolves a `%2e%2e` segment as `..`.)
   for (const path of ['/v2/pause/manifests/a%2Fb', '/v2/pause/manifests/%2e%2e', '/v2/pause/blobs/sha256%2F%2e%2e']) {
-    const res = await get(path, asClient(PERSONAS.awsEuWest3));
+    const res = await get(path, asClient(IP.awsEuWest3));
     assert.ok(res.status >= 400 && res.status < 500, `${path}: ${res.status}`);
     assert.ok(ociCode(res), `${path}: ${res.body}`);
   }
 });
 
-// Issue 8, item 10: Cloudflare's Pseudo IPv4 (240.0.0.0/4) with the real
-// address in CF-Connecting-IPv6.
+// Cloudflare's Pseudo IPv4 (240.0.0.0/4) with the real address in
+// CF-Connecting-IPv6.
 test('12. a Pseudo IPv4 client is its CF-Connecting-IPv6 address', async () => {
-  const awsEuWest3V6 = '2600:1f01:4810::7';
   assertRedirect(
-    await get(`/v2/pause/blobs/${present.digest}`, asClient('240.0.0.7', { 'CF-Connecting-IPv6': awsEuWest3V6 })),
+    await get(`/v2/pause/blobs/${present.digest}`, asClient('240.0.0.7', { 'CF-Connecting-IPv6': IP.awsV6EuWest3 })),
     307,
     euWest3.blobUrl(present.digest),
   );
   // Without the header it is an unknown client; a real IPv4 address wins.
   assertRedirect(await get(`/v2/pause/blobs/${present.digest}`, asClient('240.0.0.7')), 307, cdn.blobUrl(present.digest));
   assertRedirect(
-    await get(`/v2/pause/blobs/${present.digest}`, asClient(PERSONAS.awsUsEast2InGlobal, { 'CF-Connecting-IPv6': awsEuWest3V6 })),
+    await get(`/v2/pause/blobs/${present.digest}`, asClient(IP.awsUsEast2InGlobal, { 'CF-Connecting-IPv6': IP.awsV6EuWest3 })),
     307,
     usEast2.blobUrl(present.digest),
   );
 });
 
-// Issue 8, item 11.
+// A blob redirect depends on the client's address (private, no-store);
+// every other answer is no-store, except the legacy host's permanent 301.
 test('13. Cache-Control: private, no-store on blob redirects, no-store elsewhere, max-age on the legacy 301', async () => {
   const cases = [
-    [`/v2/pause/blobs/${present.digest}`, asClient(PERSONAS.awsEuWest3), 'private, no-store'],
-    [`/v2/pause/blobs/${present.digest}`, asClient(PERSONAS.gcp), 'private, no-store'],
+    [`/v2/pause/blobs/${present.digest}`, asClient(IP.awsEuWest3), 'private, no-store'],
+    [`/v2/pause/blobs/${present.digest}`, asClient(IP.gcp), 'private, no-store'],
     ['/v2/pause/manifests/3.9', {}, 'no-store'],
     ['/v2/pause/tags/list', {}, 'no-store'],
     ['/v2/', {}, 'no-store'],

@@ -17,7 +17,8 @@ import { startMirror } from '../support/mirror-server.mjs';
 import { request, ociCode } from '../support/http.mjs';
 import { readRecords, waitForRecords } from '../support/records.mjs';
 import { sleep } from '../support/processes.mjs';
-import { PERSONAS, blob } from './fixtures.mjs';
+import { IP } from '../support/personas.mjs';
+import { blob } from './fixtures.mjs';
 
 const UPSTREAM = 'https://upstream.example';
 const LIMIT = 20;
@@ -68,7 +69,7 @@ const FIELDS = [
 test('a blob pull from an AWS address: exactly one record with every field, and the address nowhere', async () => {
   const b = blob('operating: one record');
   mirror.addBlob(b.digest, b.bytes);
-  const ip = PERSONAS.awsEuWest3;
+  const ip = IP.awsEuWest3;
   const userAgent = `skopeo/1.9.3 ${'x'.repeat(400)}`;
   const res = await request(full.url, `/v2/pause/blobs/${b.digest}`, {
     headers: { 'CF-Connecting-IP': ip, 'User-Agent': userAgent, Authorization: `Bearer ${TOKEN}` },

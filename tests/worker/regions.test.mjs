@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { startWorker } from '../support/worker.mjs';
 import { startMirror } from '../support/mirror-server.mjs';
 import { request } from '../support/http.mjs';
-import { PERSONAS, blob } from './fixtures.mjs';
+import { IP } from '../support/personas.mjs';
+import { blob } from './fixtures.mjs';
 
 const PATH = 'k8s-artifacts-prod/images';
 const present = blob('present in every copy');
@@ -61,13 +62,13 @@ const blobFrom = (w, ip, b = present) => request(w.url, `/v2/pause/blobs/${b.dig
 
 test('regions without a mirror: the nearest mirror of their cloud, named in the reason', async () => {
   const cases = [
-    [PERSONAS.awsUsEast1, 'usEast2', 'AWS us-east-1 -> us-east-2 mirror (nearest, 484 km)'],
-    [PERSONAS.awsEuWest2, 'euWest3', 'AWS eu-west-2 -> eu-west-3 mirror (nearest, 343 km)'],
-    [PERSONAS.awsApEast2, 'apEast1', 'AWS ap-east-2 -> ap-east-1 mirror (nearest, 811 km)'],
-    [PERSONAS.awsMeSouth1, 'meCentral1', 'AWS me-south-1 -> me-central-1 mirror (nearest, 483 km)'],
-    [PERSONAS.azureNortheurope, 'westeurope', 'Azure northeurope -> azure:westeurope mirror (nearest, 756 km)'],
-    [PERSONAS.azureWesteurope, 'westeurope', 'Azure westeurope -> azure:westeurope mirror'],
-    [PERSONAS.awsEuWest3, 'euWest3', 'AWS eu-west-3 -> eu-west-3 mirror'],
+    [IP.awsUsEast1, 'usEast2', 'AWS us-east-1 -> us-east-2 mirror (nearest, 484 km)'],
+    [IP.awsEuWest2, 'euWest3', 'AWS eu-west-2 -> eu-west-3 mirror (nearest, 343 km)'],
+    [IP.awsApEast2, 'apEast1', 'AWS ap-east-2 -> ap-east-1 mirror (nearest, 811 km)'],
+    [IP.awsMeSouth1, 'meCentral1', 'AWS me-south-1 -> me-central-1 mirror (nearest, 483 km)'],
+    [IP.azureNortheurope, 'westeurope', 'Azure northeurope -> azure:westeurope mirror (nearest, 756 km)'],
+    [IP.azureWesteurope, 'westeurope', 'Azure westeurope -> azure:westeurope mirror'],
+    [IP.awsEuWest3, 'euWest3', 'AWS eu-west-3 -> eu-west-3 mirror'],
   ];
   for (const [ip, copy, reason] of cases) {
     const heads = copies[copy].countFor('HEAD', present.digest);
@@ -81,10 +82,10 @@ test('regions without a mirror: the nearest mirror of their cloud, named in the 
 
 test('no nearest mirror across clouds or partitions, or beyond MIRROR_FALLBACK_KM: the CDN', async () => {
   for (const ip of [
-    PERSONAS.awsCnNorth1, // aws-cn: Hong Kong is 1,966 km away but in another partition
-    PERSONAS.awsV6UsWest2, // Boardman: the nearest mirror (Columbus) is 3,032 km away
-    PERSONAS.azure, // Azure australiacentral: no Azure mirror near
-    PERSONAS.unknown,
+    IP.awsCnNorth1, // aws-cn: Hong Kong is 1,966 km away but in another partition
+    IP.awsV6UsWest2, // Boardman: the nearest mirror (Columbus) is 3,032 km away
+    IP.azure, // Azure australiacentral: no Azure mirror near
+    IP.unknown,
   ]) {
     const res = await blobFrom(worker, ip);
     assert.equal(res.headers.location, copies.cdn.blobUrl(present.digest), ip);
@@ -92,7 +93,7 @@ test('no nearest mirror across clouds or partitions, or beyond MIRROR_FALLBACK_K
 });
 
 test('a nearest mirror without the blob: the upstream nearest the client region', async () => {
-  const res = await blobFrom(worker, PERSONAS.awsUsEast1, absentFromMirrors);
+  const res = await blobFrom(worker, IP.awsUsEast1, absentFromMirrors);
   assert.equal(res.headers.location, `${upstream('us-east4')}/v2/${PATH}/pause/blobs/${absentFromMirrors.digest}`);
   assert.equal(
     res.headers['x-registry-edge-reason'],
@@ -102,25 +103,25 @@ test('a nearest mirror without the blob: the upstream nearest the client region'
 });
 
 test('MIRROR_FALLBACK_KM = 0: archeio behaviour, regions without a mirror get the CDN', async () => {
-  for (const ip of [PERSONAS.awsUsEast1, PERSONAS.awsMeSouth1, PERSONAS.azureNortheurope]) {
+  for (const ip of [IP.awsUsEast1, IP.awsMeSouth1, IP.azureNortheurope]) {
     const res = await blobFrom(archeioWorker, ip);
     assert.equal(res.headers.location, copies.cdn.blobUrl(present.digest), ip);
   }
-  const own = await blobFrom(archeioWorker, PERSONAS.awsEuWest3);
+  const own = await blobFrom(archeioWorker, IP.awsEuWest3);
   assert.equal(own.headers.location, copies.euWest3.blobUrl(present.digest));
 });
 
 test('the upstream follows the client region; request.cf only for clients the tables do not place', async () => {
   const cases = [
     // GCP in a listed region: that region (the placeholder cf says Austin).
-    [PERSONAS.gcpUsEast4, 'us-east4', "upstream us-east4 (the client's region)"],
+    [IP.gcpUsEast4, 'us-east4', "upstream us-east4 (the client's region)"],
     // GCP europe-north1 is not listed: the nearest to Hamina.
-    [PERSONAS.gcp, 'europe-west1', 'upstream europe-west1 (nearest to GCP europe-north1, 1836 km)'],
-    [PERSONAS.awsUsEast1, 'us-east4', 'upstream us-east4 (nearest to AWS us-east-1, 0 km)'],
-    [PERSONAS.awsApEast2, 'asia-east1', 'upstream asia-east1 (nearest to AWS ap-east-2, 148 km)'],
-    [PERSONAS.azure, 'australia-southeast1', 'upstream australia-southeast1 (nearest to Azure australiacentral, 247 km)'],
+    [IP.gcp, 'europe-west1', 'upstream europe-west1 (nearest to GCP europe-north1, 1836 km)'],
+    [IP.awsUsEast1, 'us-east4', 'upstream us-east4 (nearest to AWS us-east-1, 0 km)'],
+    [IP.awsApEast2, 'asia-east1', 'upstream asia-east1 (nearest to AWS ap-east-2, 148 km)'],
+    [IP.azure, 'australia-southeast1', 'upstream australia-southeast1 (nearest to Azure australiacentral, 247 km)'],
     // Not placed: wrangler dev's placeholder location (Austin) -> Dallas.
-    [PERSONAS.unknown, 'us-south1', "upstream us-south1 (nearest to the client's location)"],
+    [IP.unknown, 'us-south1', "upstream us-south1 (nearest to the client's location)"],
   ];
   for (const [ip, region, why] of cases) {
     const res = await request(worker.url, '/v2/pause/manifests/3.10', { headers: { 'CF-Connecting-IP': ip } });
@@ -130,7 +131,7 @@ test('the upstream follows the client region; request.cf only for clients the ta
   }
   // GCP blobs go straight to the region's registry, unchecked.
   const heads = Object.values(copies).reduce((n, c) => n + c.requests({ method: 'HEAD' }).length, 0);
-  const res = await blobFrom(worker, PERSONAS.gcpUsEast4);
+  const res = await blobFrom(worker, IP.gcpUsEast4);
   assert.equal(res.headers.location, `${upstream('us-east4')}/v2/${PATH}/pause/blobs/${present.digest}`);
   assert.equal(Object.values(copies).reduce((n, c) => n + c.requests({ method: 'HEAD' }).length, 0), heads);
 });

@@ -5,12 +5,13 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { unstable_readConfig } from 'wrangler';
 import { startWorker, ROOT } from '../support/worker.mjs';
 import { request } from '../support/http.mjs';
-import { PERSONAS } from './fixtures.mjs';
+import { runCommand } from '../support/processes.mjs';
+import { IP } from '../support/personas.mjs';
+import { compatibilityDate } from '../support/wrangler-toml.mjs';
 
 const D = 'sha256:da86e6ba6ca197bf6bc5e9d900febd906b133eaa4750e6bed647b0fbe50ed43e';
 const AR = (region) => `https://${region}-docker.pkg.dev`;
@@ -39,6 +40,10 @@ test('[env.production] UPSTREAM_REGIONS is exactly registry.k8s.io\'s Artifact R
   }
 });
 
+test('the compatibility date the test and bench configs copy is the one wrangler reads', () => {
+  for (const env of [undefined, 'production', 'sandbox']) assert.equal(compatibilityDate(), readConfig(env).compatibility_date, env);
+});
+
 for (const env of [undefined, 'production', 'sandbox']) {
   test(`wrangler.toml ${env ? `[env.${env}]` : 'top level'}: valid and routing`, async () => {
     const config = readConfig(env);
@@ -62,7 +67,7 @@ for (const env of [undefined, 'production', 'sandbox']) {
       // A GCP europe-north1 client: its own region in production, the
       // nearest (europe-west1) in the local default.
       const gcpUpstream = { production: AR('europe-north1'), sandbox: vars.UPSTREAM_REGISTRY_ENDPOINT }[env] ?? AR('europe-west1');
-      const gcp = await get(`/v2/pause/blobs/${D}`, PERSONAS.gcp);
+      const gcp = await get(`/v2/pause/blobs/${D}`, IP.gcp);
       assert.equal(gcp.headers.location, `${gcpUpstream}/v2/k8s-artifacts-prod/images/pause/blobs/${D}`);
       if (env === 'production') {
         const legacy = await request(worker.url, '/v2/pause/tags/list?n=1', { headers: { Host: 'k8s.gcr.io' } });
@@ -78,10 +83,10 @@ for (const env of [undefined, 'production', 'sandbox']) {
         // the real buckets offline, so the reason names the copy, says it
         // failed, and the blob goes upstream.)
         const copies = [
-          [PERSONAS.awsApEast2, 'AWS ap-east-2, ap-east-1 mirror (nearest, 811 km)'],
-          [PERSONAS.awsMeSouth1, 'AWS me-south-1, me-central-1 mirror (nearest, 483 km)'],
-          [PERSONAS.awsCnNorth1, 'AWS cn-north-1, cn-north-1 mirror'],
-          [PERSONAS.awsEuWest3, 'AWS eu-west-3, eu-west-3 mirror'],
+          [IP.awsApEast2, 'AWS ap-east-2, ap-east-1 mirror (nearest, 811 km)'],
+          [IP.awsMeSouth1, 'AWS me-south-1, me-central-1 mirror (nearest, 483 km)'],
+          [IP.awsCnNorth1, 'AWS cn-north-1, cn-north-1 mirror'],
+          [IP.awsEuWest3, 'AWS eu-west-3, eu-west-3 mirror'],
         ];
         for (const [ip, copy] of copies) {
           const res = await get(`/v2/pause/blobs/${D}`, ip);
@@ -101,10 +106,10 @@ for (const env of [undefined, 'production', 'sandbox']) {
   });
 }
 
-// Issue 8, item 12: the Cache API layer (blob answers, breaker state) is
-// inert on workers.dev, so the shipped environments run on their custom
+// The Cache API layer (blob answers, breaker state) is inert on
+// workers.dev, so the shipped environments run on their custom
 // domains only; and wrangler's local secrets file is never committed.
-test('the shipped environments are served on routes, not workers.dev; .dev.vars is git-ignored', () => {
+test('the shipped environments are served on routes, not workers.dev; .dev.vars is git-ignored', async () => {
   for (const env of ['production', 'sandbox']) {
     const config = unstable_readConfig({ config: path.join(ROOT, 'wrangler.toml'), env });
     assert.equal(config.workers_dev, false, env);
@@ -118,5 +123,6 @@ test('the shipped environments are served on routes, not workers.dev; .dev.vars 
     'production routes: the primary host and the legacy hosts',
   );
   // `git check-ignore` exits 0 when the path is ignored.
-  execFileSync('git', ['check-ignore', '-q', '.dev.vars'], { cwd: ROOT });
+  const ignored = await runCommand('git', ['check-ignore', '-q', '.dev.vars'], { cwd: ROOT });
+  assert.equal(ignored.code, 0, `.dev.vars is not git-ignored: ${ignored.stderr}`);
 });

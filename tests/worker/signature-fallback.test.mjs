@@ -1,5 +1,5 @@
-// Step 9 over HTTP (issue 10, section 5): content by digest that the
-// regional upstream lacks goes to SIGNATURE_UPSTREAM_ENDPOINT. Two real
+// The signature fallback over HTTP: content by digest that the regional
+// upstream lacks goes to SIGNATURE_UPSTREAM_ENDPOINT. Two real
 // registries (CNCF distribution, loopback): a "regional" one holding an
 // image, and the canonical one also holding its signature (as the image
 // promoter pushes signatures to the canonical registry only). The worker
@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { startWorker } from '../support/worker.mjs';
 import { startRegistry } from '../support/registry.mjs';
 import { request } from '../support/http.mjs';
-import { PERSONAS } from './fixtures.mjs';
+import { IP } from '../support/personas.mjs';
 import { sha256 } from '../support/oci-images.mjs';
 
 const PATH = 'k8s-artifacts-prod/images';
@@ -84,7 +84,7 @@ after(async () => {
 });
 
 // A GCP us-east4 client: its own region's registry is the chosen upstream.
-const asGcpUsEast4 = { headers: { 'CF-Connecting-IP': PERSONAS.gcpUsEast4 } };
+const asGcpUsEast4 = { headers: { 'CF-Connecting-IP': IP.gcpUsEast4 } };
 const get = (path, opts = asGcpUsEast4) => request(worker.url, path, opts);
 const reason = (res) => res.headers['x-registry-edge-reason'];
 
@@ -139,7 +139,7 @@ test('content the region has stays in the region; tags are never checked', async
 test('a client whose upstream is the signature upstream is not checked', async () => {
   const path = `/v2/${REPO}/manifests/${signature.digest}`;
   // An unknown client without coordinates gets UPSTREAM_REGISTRY_ENDPOINT.
-  const res = await get(path, { headers: { 'CF-Connecting-IP': PERSONAS.unknown } });
+  const res = await get(path, { headers: { 'CF-Connecting-IP': IP.unknown } });
   assert.equal(res.headers.location, `${canonical.url}/v2/${PATH}${path.slice(3)}`);
   assert.doesNotMatch(reason(res), /not there/);
   assert.equal(await headsOf(canonical, `/v2/${PATH}${path.slice(3)}`), 0);

@@ -12,7 +12,7 @@ import { startWorker } from '../support/worker.mjs';
 import { startMirror } from '../support/mirror-server.mjs';
 import { makeTempDir } from '../support/processes.mjs';
 import { request } from '../support/http.mjs';
-import { PERSONAS } from './fixtures.mjs';
+import { IP } from '../support/personas.mjs';
 
 let east, west, state, worker;
 
@@ -68,29 +68,29 @@ async function upstreamOf(ip) {
 }
 
 test('no record yet: every region eligible, nearest wins', async () => {
-  assert.equal((await upstreamOf(PERSONAS.awsUsEast1)).where, 'east');
-  assert.equal((await upstreamOf(PERSONAS.gcpUsEast4)).where, 'east');
-  assert.equal((await upstreamOf(PERSONAS.awsEuWest3)).where, 'west');
+  assert.equal((await upstreamOf(IP.awsUsEast1)).where, 'east');
+  assert.equal((await upstreamOf(IP.gcpUsEast4)).where, 'east');
+  assert.equal((await upstreamOf(IP.awsEuWest3)).where, 'west');
 });
 
 test('both healthy: a probe of each, nothing changes', async () => {
   const before = [probesOf(east), probesOf(west)];
   await probe();
   assert.deepEqual([probesOf(east), probesOf(west)], [before[0] + 1, before[1] + 1]);
-  assert.equal((await upstreamOf(PERSONAS.awsUsEast1)).where, 'east');
+  assert.equal((await upstreamOf(IP.awsUsEast1)).where, 'east');
 });
 
 test('east answers 500: after a probe its nearest clients go west', async () => {
   east.setMode('status500');
   await probe();
-  const { where, reason } = await upstreamOf(PERSONAS.awsUsEast1);
+  const { where, reason } = await upstreamOf(IP.awsUsEast1);
   assert.equal(where, 'west');
   assert.equal(reason, `manifest -> upstream europe-west1 (healthy nearest to AWS us-east-1, 6218 km) [1 unhealthy skipped]`);
   // Even a GCP client in us-east4 itself.
-  assert.equal((await upstreamOf(PERSONAS.gcpUsEast4)).where, 'west');
+  assert.equal((await upstreamOf(IP.gcpUsEast4)).where, 'west');
   // Blobs going upstream too.
   const blob = await request(worker.url, `/v2/pause/blobs/sha256:${'a'.repeat(64)}`, {
-    headers: { 'CF-Connecting-IP': PERSONAS.gcpUsEast4 },
+    headers: { 'CF-Connecting-IP': IP.gcpUsEast4 },
   });
   assert.equal(new URL(blob.headers.location).origin, west.url);
   // wrangler writes the worker's console lines a little after the answer.
@@ -106,13 +106,13 @@ test('east answers 500: after a probe its nearest clients go west', async () => 
 test('a new isolate reads the record from KV', async () => {
   await worker.stop();
   worker = await start();
-  assert.equal((await upstreamOf(PERSONAS.awsUsEast1)).where, 'west');
+  assert.equal((await upstreamOf(IP.awsUsEast1)).where, 'west');
 });
 
 test('east recovers: after a probe its clients come back', async () => {
   east.setMode('normal');
   await probe();
-  const { where, reason } = await upstreamOf(PERSONAS.awsUsEast1);
+  const { where, reason } = await upstreamOf(IP.awsUsEast1);
   assert.equal(where, 'east');
   assert.equal(reason, 'manifest -> upstream us-east4 (nearest to AWS us-east-1, 0 km)');
 });
@@ -120,15 +120,15 @@ test('east recovers: after a probe its clients come back', async () => {
 test('east down (port closed), then both down: fail open', async () => {
   await east.stop();
   await probe();
-  assert.equal((await upstreamOf(PERSONAS.awsUsEast1)).where, 'west');
+  assert.equal((await upstreamOf(IP.awsUsEast1)).where, 'west');
   west.setMode('status500');
   await probe();
-  const { where, reason } = await upstreamOf(PERSONAS.awsUsEast1);
+  const { where, reason } = await upstreamOf(IP.awsUsEast1);
   assert.equal(where, 'east', 'every region unhealthy: all eligible, nearest wins');
   assert.doesNotMatch(reason, /skipped/);
   await east.restart();
   west.setMode('normal');
   await probe();
-  assert.equal((await upstreamOf(PERSONAS.awsUsEast1)).where, 'east');
-  assert.equal((await upstreamOf(PERSONAS.awsEuWest3)).where, 'west');
+  assert.equal((await upstreamOf(IP.awsUsEast1)).where, 'east');
+  assert.equal((await upstreamOf(IP.awsEuWest3)).where, 'west');
 });

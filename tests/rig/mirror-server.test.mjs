@@ -1,5 +1,5 @@
 // Tests of the mirror-bucket stand-in itself: every fault mode the worker's
-// e2e tests will rely on must behave, and must stay bounded.
+// end-to-end tests rely on must behave, and must stay bounded.
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';

@@ -3,7 +3,7 @@
 // Builds deterministic OCI images, pushes them to a local distribution
 // registry, and pulls them back with real clients: directly, through the
 // CF-Connecting-IP front proxy, and through a redirector test double that
-// answers the way registry-edge will (manifests → 307 upstream registry,
+// answers the way registry-edge does (manifests → 307 upstream registry,
 // blobs → 307 mirror bucket when a HEAD there says 200, else upstream).
 //
 // FINDINGS (Debian bookworm, root, no container engine daemon, loopback only):
@@ -51,7 +51,7 @@ import { startContainerd } from '../support/containerd.mjs';
 const sorted = (a) => [...a].sort();
 const BLOB_RE = /^\/v2\/(.+)\/blobs\/([^/]+:[a-zA-Z0-9=_-]+)$/;
 
-// ---- redirector double: what registry-edge will do, minus the IP lookup ----
+// ---- redirector double: what registry-edge does, minus the IP lookup ----
 //
 // Client-facing paths are /v2/<name>/...; upstream paths are
 // /v2/k8s-artifacts-prod/images/<name>/... . Logs what clients send.
