@@ -1,4 +1,4 @@
-// Pull sessions with real clients (README "Pull sessions"): with
+// Pull sessions with real clients (docs/operating.md, "Pull sessions"): with
 // PULL_SESSIONS = true, skopeo, podman and ctr still pull through the worker
 // (digests as pushed, blobs from the persona's mirror), and the worker's own
 // request records (its console.log lines, captured from wrangler dev) show

@@ -2,7 +2,7 @@
 // workerd.mjs): its Analytics Engine binding delivers each data point
 // to a loopback sink, where wrangler dev's local dataset discards them.
 // One data point per request, holding the values of that request's log
-// line in the columns README's "Analytics Engine" table names, and the
+// line in the columns the "Analytics Engine" table of docs/operating.md names, and the
 // client address in neither.
 
 import { test, before, after } from 'node:test';
@@ -36,11 +36,11 @@ after(async () => {
   await mirror?.stop();
 });
 
-/** README's mapping: column (index1, blobN, doubleN) -> record field. */
+/** docs/operating.md's mapping: column (index1, blobN, doubleN) -> record field. */
 async function documentedMapping() {
-  const readme = await readFile(path.join(ROOT, 'docs/operating.md'), 'utf8');
+  const doc = await readFile(path.join(ROOT, 'docs/operating.md'), 'utf8');
   const mapping = {};
-  for (const m of readme.matchAll(/^\| `((?:index|blob|double)\d+)` \| `([a-z_]+)`/gm)) mapping[m[1]] = m[2];
+  for (const m of doc.matchAll(/^\| `((?:index|blob|double)\d+)` \| `([a-z_]+)`/gm)) mapping[m[1]] = m[2];
   return mapping;
 }
 

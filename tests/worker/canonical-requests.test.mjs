@@ -9,7 +9,8 @@ import { startWorker } from '../support/worker.mjs';
 import { startMirror } from '../support/mirror-server.mjs';
 import { request } from '../support/http.mjs';
 import { waitForRecords } from '../support/records.mjs';
-import { PERSONAS, blob } from './fixtures.mjs';
+import { blob } from './fixtures.mjs';
+import { IP } from '../support/personas.mjs';
 
 const TOKEN = '0123456789abcdef0123456789abcdef';
 const HEADERS = ['www-authenticate', 'location', 'x-registry-edge-reason', 'cache-control', 'content-type'];
@@ -41,7 +42,7 @@ let sequence = 0;
 /** The answer to `path` and its record (found by a user agent of its own). */
 async function seen(path, authorization) {
   const userAgent = `canonical-requests/${++sequence}`;
-  const headers = { 'CF-Connecting-IP': PERSONAS.awsEuWest3, 'User-Agent': userAgent };
+  const headers = { 'CF-Connecting-IP': IP.awsEuWest3, 'User-Agent': userAgent };
   if (authorization) headers.Authorization = authorization;
   const res = await request(worker.url, path, { headers });
   const [record] = await waitForRecords(worker.logFile, (r) => r.user_agent === userAgent);

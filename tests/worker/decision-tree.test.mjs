@@ -1,4 +1,4 @@
-// Every branch of the README's decision tree, over HTTP, against the built
+// Every branch of the decision (docs/request-handling.md), over HTTP, against the built
 // wasm running in workerd under `wrangler dev`. Mirror HEADs go to real
 // loopback servers; upstream hosts are only ever named in Location headers.
 

@@ -1,4 +1,4 @@
-// Operating the worker (README "Operating"), in workerd under wrangler dev:
+// Operating the worker (docs/operating.md), in workerd under wrangler dev:
 // one JSON record per request in the worker's own output and the client
 // address nowhere in it; the PULL_RATE_LIMIT binding (simulated by wrangler
 // dev) answering a burst with 429 TOOMANYREQUESTS and letting the next
