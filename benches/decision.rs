@@ -12,7 +12,7 @@
 
 use registry_edge::checks::blob::{BlobCheck, CheckReport, CheckSource, CheckTarget, Outcome};
 use registry_edge::config::Config;
-use registry_edge::decision::decide;
+use registry_edge::decision::{decide, Observed};
 use registry_edge::places::TABLES;
 use registry_edge::request::{RawRequest, Request};
 use registry_edge::serving::record::{Edge, Record};
@@ -54,7 +54,13 @@ fn median_ns(mut one_call: impl FnMut()) -> f64 {
 fn decision_ns(config: &Config, raw: &RawRequest) -> f64 {
     median_ns(|| {
         let req = Request::read(black_box(raw), &TABLES);
-        let decision = block_on(decide(&req, config, &TABLES, &Present, &[]));
+        let decision = block_on(decide(
+            &req,
+            config,
+            &TABLES,
+            &Present,
+            &Observed::default(),
+        ));
         black_box(decision);
     })
 }
@@ -70,7 +76,7 @@ fn answer_with_record_ns(config: &Config, raw: &RawRequest) -> f64 {
         rate_limited: false,
         now_ms: 1.8e12,
         bindings: Bindings::default(),
-        unhealthy_upstreams: &[],
+        observed: Observed::default(),
     };
     let edge = Edge {
         asn: Some(16509),

@@ -2,7 +2,7 @@
 //! rate limits, the status page and the ranges header, on fixture tables.
 
 use registry_edge::config::Config;
-use registry_edge::decision::Decision;
+use registry_edge::decision::{Decision, Observed};
 use registry_edge::places::ranges::PROVIDERS;
 use registry_edge::request::Session;
 use registry_edge::request::{Credentials, Request};
@@ -58,7 +58,7 @@ fn run<'c>(req: &Req, config: &'c Config, call: Call<'_>) -> Answer<'c> {
         rate_limited: call.rate_limited,
         now_ms: 1_795_641_923_500.0,
         bindings: Bindings::default(),
-        unhealthy_upstreams: &[],
+        observed: Observed::default(),
     };
     let answer = block_on(answer(
         &request,
@@ -227,7 +227,7 @@ fn the_token_endpoint_issues_a_random_session() {
         rate_limited: false,
         now_ms: 0.0,
         bindings: Bindings::default(),
-        unhealthy_upstreams: &[],
+        observed: Observed::default(),
     };
     let never = || -> [u8; 16] { panic!("random bytes drawn for a request that issues no token") };
     let ping = get("/v2/");

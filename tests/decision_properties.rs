@@ -7,7 +7,7 @@
 //! status), and their records never hold the client address.
 
 use registry_edge::config::Config;
-use registry_edge::decision::decide;
+use registry_edge::decision::{decide, Observed};
 use registry_edge::request::{Coordinates, RawRequest, Request};
 use registry_edge::serving::record::{Edge, Record};
 use registry_edge::serving::status::Bindings;
@@ -291,7 +291,10 @@ fn hostile_requests_never_escape() {
                 .filter(|_| rng.chance(30))
                 .map(String::from)
                 .collect();
-            let decision = block_on(decide(&req, config, client_tables(), &check, &unhealthy));
+            let observed = Observed {
+                unhealthy_upstreams: &unhealthy,
+            };
+            let decision = block_on(decide(&req, config, client_tables(), &check, &observed));
             let _ = decision.reason();
             statuses.insert(decision.status());
             invariants::check(&req, config, &decision, &check.take_asked());
@@ -299,7 +302,7 @@ fn hostile_requests_never_escape() {
                 rate_limited: rng.chance(3),
                 now_ms: rng.unit() * 2e12,
                 bindings: Bindings::default(),
-                unhealthy_upstreams: &unhealthy,
+                observed,
             };
             let random = || [rng_byte(&path); 16];
             let answer = block_on(answer(

@@ -9,7 +9,7 @@ use registry_edge::checks::blob::{
     BlobCheck, CheckReport, CheckSource, CheckState, CheckTarget, CopyKind, Failure, Outcome,
 };
 use registry_edge::config::Config;
-use registry_edge::decision::{decide, Decision, Target};
+use registry_edge::decision::{decide, Decision, Observed, Target};
 use registry_edge_testkit::fixture::*;
 use registry_edge_testkit::sim::{Copy, Sim};
 use registry_edge_testkit::*;
@@ -271,7 +271,13 @@ fn decide_on<'c>(
 ) -> Decision<'c> {
     let checker = sim.checker(state, "registry.k8s.io", cfg.checks);
     let req = get(path).from(GCP_EUROPE_WEST1);
-    sim.run(decide(&req.read(), cfg, client_tables(), &checker, &[]))
+    sim.run(decide(
+        &req.read(),
+        cfg,
+        client_tables(),
+        &checker,
+        &Observed::default(),
+    ))
 }
 
 #[test]
@@ -333,7 +339,13 @@ fn through_the_check_machinery_a_refusing_region_is_kept_and_broken() {
     sim.set_copy("https://us-east4.example", Copy::Serves { delay_ms: 5 });
     let checker = sim.checker(&state, "registry.k8s.io", cfg.checks);
     let req = get(&format!("/v2/pause/manifests/{D}")).from(GCP_US_EAST4);
-    let d = sim.run(decide(&req.read(), &cfg, client_tables(), &checker, &[]));
+    let d = sim.run(decide(
+        &req.read(),
+        &cfg,
+        client_tables(),
+        &checker,
+        &Observed::default(),
+    ));
     assert!(to_signatures(&d), "{d:?}");
     assert_eq!(sim.heads().len(), 4);
 }

@@ -6,6 +6,7 @@ use registry_edge::checks::blob::{
     BlobCheck, CheckReport, CheckSource, CheckTarget, CopyKind, Outcome,
 };
 use registry_edge::config::Config;
+use registry_edge::decision::Observed;
 use registry_edge::request::Request;
 use registry_edge::serving::record::{
     Edge, Record, BLOB_FIELDS, DOUBLE_FIELDS, INDEX_FIELD, MAX_USER_AGENT_BYTES,
@@ -86,7 +87,7 @@ fn record(
         rate_limited: false,
         now_ms: 0.0,
         bindings: Bindings::default(),
-        unhealthy_upstreams: &[],
+        observed: Observed::default(),
     };
     let answer = block_on(answer(
         &request,

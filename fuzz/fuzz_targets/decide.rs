@@ -15,7 +15,7 @@
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use registry_edge::config::Config;
-use registry_edge::decision::decide;
+use registry_edge::decision::{decide, Observed};
 use registry_edge::request::{Coordinates, RawRequest, Request};
 use registry_edge_testkit::fixture::{self, client_tables};
 use registry_edge_testkit::{block_on, invariants, ScriptedBlobs};
@@ -283,6 +283,6 @@ fuzz_target!(|input: Input| {
     };
     let request = Request::read(&raw, client_tables());
     let blobs = ScriptedBlobs::new(input.blob_answers);
-    let decision = block_on(decide(&request, config, client_tables(), &blobs, &[]));
+    let decision = block_on(decide(&request, config, client_tables(), &blobs, &Observed::default()));
     invariants::check(&request, config, &decision, &blobs.take_asked());
 });

@@ -169,67 +169,102 @@ pub(crate) fn upstream_url(endpoint: &str, upstream: &Upstream, pull: &Pull<'_>)
     url
 }
 
+/// What the worker has learned at run time apart from the request, for
+/// the decision (each part fails open: empty when unknown).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Observed<'a> {
+    /// The `UPSTREAM_REGIONS` entries to avoid: the health record's
+    /// verdict; empty when health checks are off, the record is missing or
+    /// stale.
+    pub unhealthy_upstreams: &'a [String],
+}
+
 /// Decides how to answer `req`; `tables` place regions (the worker passes
-/// the compiled [`crate::places::TABLES`]). `unhealthy_upstreams` names the
-/// `UPSTREAM_REGIONS` entries to avoid (the worker reads them from the
-/// health record; empty when health checks are off, the record is missing
-/// or stale).
+/// the compiled [`crate::places::TABLES`]).
 pub async fn decide<'c, B: BlobCheck>(
     req: &Request<'_>,
     config: &'c Config,
     tables: &RangeTables<'_>,
     blobs: &B,
-    unhealthy_upstreams: &[String],
+    observed: &Observed<'_>,
 ) -> Decision<'c> {
+    match prepare(req, config) {
+        Prepared::Answered(decision) => decision,
+        Prepared::Pull(pull) => decide_pull(req, pull, config, tables, blobs, observed).await,
+    }
+}
+
+/// What the steps that need no check leave: their answer, or a pull to
+/// decide.
+// Returned and matched at once, never stored: the size of the answer
+// costs nothing that boxing it would not cost more.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub enum Prepared<'r, 'a, 'c> {
+    Answered(Decision<'c>),
+    Pull(&'r Pull<'a>),
+}
+
+/// The steps that need no check, from "Legacy hosts" to "Reading the
+/// request".
+pub fn prepare<'r, 'a, 'c>(req: &'r Request<'a>, config: &'c Config) -> Prepared<'r, 'a, 'c> {
+    use Prepared::Answered;
     let oci = req.route.in_v2();
 
     // Legacy hosts move wholesale.
     if let Some(primary) = &config.hosts.primary {
         if config.hosts.is_legacy(req.host) {
             if !is_path_text(req.path) || !is_query_text(req.query) {
-                return bad_input(oci, "path or query cannot be redirected");
+                return Answered(bad_input(oci, "path or query cannot be redirected"));
             }
             let location = with_query(format!("https://{primary}{}", req.path), req.query);
-            return Decision::Redirect(Redirect {
+            return Answered(Decision::Redirect(Redirect {
                 status: 301,
                 location,
                 target: Target::PrimaryHost,
                 reason: Reason::LegacyHost,
                 check: None,
-            });
+            }));
         }
     }
 
     // Pulls only.
     if !matches!(req.method, Method::Get | Method::Head) {
-        return Decision::MethodNotAllowed { oci };
+        return Answered(Decision::MethodNotAllowed { oci });
     }
 
-    let pull = match &req.route {
+    match &req.route {
         // Outside the registry API.
-        Route::Page(Page::Info) => {
-            return redirect(
-                config.hosts.info_url.clone(),
-                Target::Info,
-                Reason::InfoPage,
-            )
-        }
-        Route::Page(Page::Privacy) => {
-            return redirect(
-                config.hosts.privacy_url.clone(),
-                Target::Privacy,
-                Reason::PrivacyPolicy,
-            )
-        }
-        Route::Page(_) => return Decision::NotFound,
+        Route::Page(Page::Info) => Answered(redirect(
+            config.hosts.info_url.clone(),
+            Target::Info,
+            Reason::InfoPage,
+        )),
+        Route::Page(Page::Privacy) => Answered(redirect(
+            config.hosts.privacy_url.clone(),
+            Target::Privacy,
+            Reason::PrivacyPolicy,
+        )),
+        Route::Page(_) => Answered(Decision::NotFound),
         // The API version check, without an auth challenge.
-        Route::Ping => return Decision::ApiVersion,
-        Route::Rejected(error) => return Decision::Oci(error.clone()),
-        Route::Pull(pull) => pull,
-    };
+        Route::Ping => Answered(Decision::ApiVersion),
+        Route::Rejected(error) => Answered(Decision::Oci(error.clone())),
+        Route::Pull(pull) => Prepared::Pull(pull),
+    }
+}
 
+/// The redirect of `pull` (which [`prepare`] left to decide), with the
+/// checks it needs.
+pub async fn decide_pull<'c, B: BlobCheck>(
+    req: &Request<'_>,
+    pull: &Pull<'_>,
+    config: &'c Config,
+    tables: &RangeTables<'_>,
+    blobs: &B,
+    observed: &Observed<'_>,
+) -> Decision<'c> {
     let checks = Checks::new(blobs);
-    let mut decision = decide_pull(req, pull, config, tables, &checks, unhealthy_upstreams).await;
+    let mut decision = redirect_pull(req, pull, config, tables, &checks, observed).await;
     if let Decision::Redirect(r) = &mut decision {
         r.check = checks.report();
     }
@@ -237,17 +272,18 @@ pub async fn decide<'c, B: BlobCheck>(
 }
 
 /// A pull's redirect: signatures, manifests, tags and referrers, blobs.
-async fn decide_pull<'c, B: BlobCheck>(
+async fn redirect_pull<'c, B: BlobCheck>(
     req: &Request<'_>,
     pull: &Pull<'_>,
     config: &'c Config,
     tables: &RangeTables<'_>,
     checks: &Checks<'_, B>,
-    unhealthy_upstreams: &[String],
+    observed: &Observed<'_>,
 ) -> Decision<'c> {
     let upstream = &config.upstream;
     // Chosen only when a redirect goes upstream (most blobs do not).
-    let choose = || upstream::choose_upstream(upstream, tables, &req.client, unhealthy_upstreams);
+    let choose =
+        || upstream::choose_upstream(upstream, tables, &req.client, observed.unhealthy_upstreams);
     let to_signatures = |signatures: &str, reason| {
         redirect(
             with_query(upstream_url(signatures, upstream, pull), req.query),

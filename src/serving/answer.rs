@@ -10,7 +10,7 @@ use super::sessions::{self, token_body};
 use super::status::{self, Bindings, RANGES_HEADER};
 use crate::checks::blob::BlobCheck;
 use crate::config::Config;
-use crate::decision::{decide, Decision, Target};
+use crate::decision::{decide, Decision, Observed, Target};
 use crate::oci::OciError;
 use crate::places::RangeTables;
 use crate::request::{Credentials, Page, Request, Route, Session};
@@ -24,10 +24,9 @@ pub struct Conditions<'a> {
     /// Milliseconds since the epoch.
     pub now_ms: f64,
     pub bindings: Bindings,
-    /// Upstream regions the last health probe found down
-    /// (docs/operating.md, "Upstream health checks"); empty when the checks
-    /// are off.
-    pub unhealthy_upstreams: &'a [String],
+    /// What the decision takes besides the request (docs/operating.md,
+    /// "Upstream health checks").
+    pub observed: Observed<'a>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -71,7 +70,7 @@ pub async fn answer<'c, B: BlobCheck>(
             oci: req.kind().is_pull(),
         };
     }
-    let decision = decide(req, config, tables, blobs, conditions.unhealthy_upstreams).await;
+    let decision = decide(req, config, tables, blobs, &conditions.observed).await;
     let sessions_on = config.operating.pull_sessions;
     let challenged = sessions_on
         && req.credentials == Credentials::None

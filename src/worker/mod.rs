@@ -13,6 +13,7 @@ mod upstream_health;
 mod vars;
 
 use crate::config::Config;
+use crate::decision::Observed;
 use crate::places::TABLES;
 use crate::request::Request;
 use crate::serving::record::{sampled, Record};
@@ -51,7 +52,9 @@ async fn handle(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys
         rate_limited: optional.over_limit(request.client.address).await,
         now_ms: worker::js_sys::Date::now(),
         bindings: optional.present(),
-        unhealthy_upstreams: &unhealthy,
+        observed: Observed {
+            unhealthy_upstreams: &unhealthy,
+        },
     };
     let checker = blob_check::checker(config.checks, Rc::new(ctx), request.host);
     let answer = answer(

@@ -5,7 +5,7 @@ use crate::fixture;
 use registry_edge::checks::blob::BlobCheck;
 use registry_edge::checks::blob::{CheckReport, CheckSource, CheckTarget, CopyKind, Outcome};
 use registry_edge::config::Config;
-use registry_edge::decision::{decide, Decision};
+use registry_edge::decision::{decide, Decision, Observed};
 use registry_edge::places::RangeTables;
 use registry_edge::request::{Coordinates, RawRequest, Request};
 use std::cell::{Cell, RefCell};
@@ -233,12 +233,15 @@ impl Req {
         config: &'c Config,
         blobs: &impl BlobCheck,
     ) -> Decision<'c> {
+        let observed = Observed {
+            unhealthy_upstreams: &self.unhealthy,
+        };
         block_on(decide(
             &self.read_with(tables),
             config,
             tables,
             blobs,
-            &self.unhealthy,
+            &observed,
         ))
     }
 }
