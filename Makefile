@@ -92,8 +92,13 @@ build: rust-tools node-tools
 dev: rust-tools node-tools
 	wrangler dev --ip 127.0.0.1 --port $(DEV_PORT) --test-scheduled
 
-# Bundles the production environment offline and prints the upload size.
+# Checks the [vars] of the top level and of every [env.*] with the worker's
+# own parser, then bundles the production environment offline and prints
+# the upload size.
+WRANGLER_ENVS := $(shell sed -n 's/^\[env\.\([a-z0-9_-]*\)\]$$/\1/p' wrangler.toml)
 deploy-check: build
+	cargo run --quiet --bin registry-edge -- config check wrangler.toml
+	@for env in $(WRANGLER_ENVS); do cargo run --quiet --bin registry-edge -- config check --env $$env wrangler.toml; done
 	wrangler deploy --dry-run --outdir dist --env production
 
 # ---- tests ----------------------------------------------------------------

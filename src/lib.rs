@@ -8,9 +8,9 @@
 //! - [`places`]: where addresses and regions are (the range tables build.rs
 //!   compiled from the committed snapshot) and the distances between them;
 //! - [`request`]: one request, read once into typed values;
-//! - [`config`]: the worker's variables, in typed groups;
 //! - [`checks`]: the platform-free cores of the blob existence check and of
 //!   the upstream health record;
+//! - [`config`]: the worker's variables, in typed groups;
 //! - [`decision`]: the redirect decision, a pure function, and the facts it
 //!   carries;
 //! - [`serving`]: the answer around the decision (rate limits, pull

@@ -117,6 +117,7 @@ fn an_anonymous_ping_or_manifest_is_challenged_to_fetch_a_token() {
             header(&reply, "Docker-Distribution-Api-Version"),
             Some("registry/2.0")
         );
+        assert_eq!(header(&reply, "Cache-Control"), Some("no-store"));
         let body: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
         assert_eq!(body["errors"][0]["code"], "UNAUTHORIZED");
     }
@@ -261,6 +262,7 @@ fn over_the_limit_is_429_with_retry_after() {
     let reply = a.reply(&get(&path).read());
     assert_eq!(reply.status, 429);
     assert_eq!(header(&reply, "Retry-After"), Some("7"));
+    assert_eq!(header(&reply, "Cache-Control"), Some("no-store"));
     let body: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
     assert_eq!(body["errors"][0]["code"], "TOOMANYREQUESTS");
     // Outside the registry API the answer is plain text.
@@ -409,4 +411,70 @@ fn percent_encoded_requests_are_answered_and_recorded_as_decoded() {
     let c = sessions_on();
     let a = run(&get("/v2/pause/manifests/3%2E10"), &c, PLAIN);
     assert!(matches!(a, Answer::Challenge(_)), "{a:?}");
+}
+
+/// With sessions on, a request that will be challenged is challenged
+/// before anything is checked: no HEAD to a regional upstream (a manifest
+/// by digest the signature fallback would check), the same challenge.
+#[test]
+fn a_challenged_request_checks_nothing() {
+    let c = vars(&[
+        ("PULL_SESSIONS", "true"),
+        ("SIGNATURE_UPSTREAM_ENDPOINT", "https://signatures.example"),
+    ]);
+    let manifest = format!("/v2/pause/manifests/{D}");
+    let blobs = FakeBlobs::default();
+    let raw = get(&manifest).from(fixture::AWS_EU_WEST_3);
+    let request = raw.read();
+    let conditions = Conditions {
+        rate_limited: false,
+        now_ms: 0.0,
+        bindings: Bindings::default(),
+        observed: Observed::default(),
+    };
+    let a = block_on(answer(
+        &request,
+        &conditions,
+        &c,
+        client_tables(),
+        &blobs,
+        || RANDOM,
+    ));
+    assert!(matches!(a, Answer::Challenge(_)), "{a:?}");
+    assert!(blobs.asked_upstream.borrow().is_empty() && blobs.asked.borrow().is_empty());
+    // With a session, the same request is checked and redirected.
+    let raw = raw.authorization(Some(&format!("Bearer {TOKEN}")));
+    let a = block_on(answer(
+        &raw.read(),
+        &conditions,
+        &c,
+        client_tables(),
+        &blobs,
+        || RANDOM,
+    ));
+    assert_eq!(a.status(), 307);
+    assert_eq!(blobs.asked_upstream.borrow().len(), 1);
+}
+
+/// IPv6 clients are limited by their network: every address of one /64
+/// is one key (what the binding counts), another /64 another key.
+#[test]
+fn one_ipv6_network_is_one_rate_limit_key() {
+    use registry_edge::serving::rate_limit::key;
+    use std::net::{IpAddr, Ipv6Addr};
+    let mut rng = registry_edge_testkit::Rng(0x64);
+    let network: u128 = 0x2600_1f01_4874_0012 << 64;
+    let keys: std::collections::BTreeSet<String> = (0..5_000)
+        .map(|_| {
+            let address = network | u128::from(rng.next_u64());
+            key(IpAddr::V6(Ipv6Addr::from(address)), 64)
+        })
+        .collect();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    let other = key(IpAddr::V6(Ipv6Addr::from(network + (1u128 << 64))), 64);
+    assert!(!keys.contains(&other));
+    // The prefix length is the configured one.
+    let c = vars(&[("RATE_LIMIT_IPV6_PREFIX", "48")]);
+    assert_eq!(c.operating.rate_limit_ipv6_prefix, 48);
+    assert_eq!(vars(&[]).operating.rate_limit_ipv6_prefix, 64);
 }

@@ -260,9 +260,10 @@ fn a_failed_probe_opens_the_breaker_again() {
     assert_eq!(sim.heads().len(), 4);
 }
 
-/// 200 is present; 403, 404 and 410 are absent (cached);
-/// every other status, network errors and timeouts are failures: not
-/// cached, and counted by the breaker.
+/// 200 is present; 403, 404 and 410 are absent (cached); the copy's own
+/// failures (3xx, 408, 429, 5xx, network errors, timeouts) are not cached
+/// and are counted by the breaker; other 4xx, a refusal of the request the
+/// client chose, are neither cached nor counted.
 #[test]
 fn only_absence_means_absent() {
     for status in [403, 404, 410] {
@@ -283,8 +284,6 @@ fn only_absence_means_absent() {
         (Copy::Status(301), Failure::Status(301)),
         (Copy::Status(302), Failure::Status(302)),
         (Copy::Status(307), Failure::Status(307)),
-        (Copy::Status(400), Failure::Status(400)),
-        (Copy::Status(401), Failure::Status(401)),
         (Copy::Status(408), Failure::Status(408)),
         (Copy::Status(429), Failure::Status(429)),
         (Copy::Status(500), Failure::Status(500)),
@@ -318,6 +317,35 @@ fn only_absence_means_absent() {
             check(&sim, &state, &blob(1)).outcome,
             Outcome::BreakerOpen,
             "{copy:?}: counted by the breaker"
+        );
+    }
+    for status in [400, 401, 405, 414] {
+        let sim = Sim::at(T0);
+        sim.set_copy(MIRROR, Copy::Status(status));
+        let state = isolate();
+        for n in 0..10 {
+            let r = check(&sim, &state, &blob(n));
+            assert_eq!(
+                (r.outcome, r.source),
+                (Outcome::Rejected(status), CheckSource::Head),
+                "{status} #{n}"
+            );
+            sim.settle();
+        }
+        assert_eq!(sim.heads().len(), 10, "{status}: asked every time");
+        assert!(
+            !sim.colo_ops()
+                .iter()
+                .any(|(_, op)| matches!(op, ColoOp::Put(..))),
+            "{status}: nothing cached, no breaker opened"
+        );
+        assert!(
+            !state.borrow().breakers.any_counted(),
+            "{status}: not counted"
+        );
+        assert_eq!(
+            check(&sim, &state, &blob(1)).outcome,
+            Outcome::Rejected(status)
         );
     }
 }
@@ -433,9 +461,10 @@ fn a_flood_of_missing_digests_does_not_evict_present_blobs() {
 /// A regional upstream registry is checked through the
 /// same machinery, with its own reading of statuses (`CopyKind::Registry`):
 /// only 404 is absent (cached for NEGATIVE_CACHE_SECONDS), 200 present
-/// (kept long); 401, 403, 410 and the rest are failures: not cached,
-/// counted by the endpoint's breaker. Entries are keyed by the endpoint and
-/// the path under it, on the worker's host.
+/// (kept long); 401, 403, 410 are rejections of the request the client
+/// chose (not cached, not counted); 3xx, 429 and 5xx are failures (not
+/// cached, counted by the endpoint's breaker). Entries are keyed by the
+/// endpoint and the path under it, on the worker's host.
 #[test]
 fn a_regional_upstream_is_missing_content_only_on_404() {
     const UPSTREAM: &str = "https://europe-west1.example";
@@ -483,8 +512,19 @@ fn a_regional_upstream_is_missing_content_only_on_404() {
         Some(T0 + PRESENT_TTL_SECONDS * 1000)
     );
 
-    // What a mirror would call absent is a failure from a registry.
-    for status in [401, 403, 410, 302, 429, 503] {
+    // What a mirror would call absent is a rejection from a registry.
+    for status in [401, 403, 410] {
+        let sim = Sim::at(T0);
+        sim.set_copy(UPSTREAM, Copy::Status(status));
+        let state = isolate();
+        for _ in 0..5 {
+            assert_eq!(run(&sim, &state).outcome, Outcome::Rejected(status));
+            sim.settle();
+        }
+        assert_eq!(sim.colo_entry(&key), None, "{status}: not cached");
+        assert!(!state.borrow().breakers.any_counted(), "{status}");
+    }
+    for status in [302, 429, 503] {
         let sim = Sim::at(T0);
         sim.set_copy(UPSTREAM, Copy::Status(status));
         let state = isolate();

@@ -132,3 +132,98 @@ fn regions_lists_the_compiled_sites() {
     );
     assert!(!text.contains("GLOBAL"), "GLOBAL is nowhere: {text}");
 }
+
+fn shipped_config() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/wrangler.toml")).unwrap()
+}
+
+/// `config check` on a wrangler.toml of the test's own.
+fn config_check(toml: &str, env: Option<&str>) -> (Option<i32>, String) {
+    let dir = std::env::temp_dir().join(format!(
+        "registry-edge-config-check-{}-{}",
+        std::process::id(),
+        env.unwrap_or("top")
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("wrangler.toml");
+    std::fs::write(&path, toml).unwrap();
+    let mut args = vec!["config".to_string(), "check".to_string()];
+    if let Some(env) = env {
+        args.extend(["--env".to_string(), env.to_string()]);
+    }
+    args.push(path.display().to_string());
+    let out = cli().args(&args).output().unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.code(), text)
+}
+
+#[test]
+fn the_shipped_configuration_passes_config_check() {
+    for env in [None, Some("production"), Some("sandbox")] {
+        let (code, out) = config_check(&shipped_config(), env);
+        assert_eq!(code, Some(0), "{env:?}: {out}");
+        assert!(out.contains(": ok ("), "{out}");
+    }
+}
+
+#[test]
+fn config_check_names_each_wrong_variable() {
+    // A production copy with one number spelled out, one misspelt name and
+    // one region name that would end up in headers.
+    let shipped = shipped_config();
+    let production = shipped.find("[env.production.vars]").unwrap();
+    let (before, after) = shipped.split_at(production);
+    let setting = "\nBREAKER_FAILURES = 3\n";
+    assert!(after.contains(setting), "production sets BREAKER_FAILURES");
+    let broken = format!(
+        "{before}{}",
+        after.replacen(
+            setting,
+            "\nBREAKER_FAILURES = \"lots\"\nBREAKER_FAILUERS = 3\n",
+            1
+        )
+    );
+    let (code, out) = config_check(&broken, Some("production"));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("[env.production.vars] BREAKER_FAILURES: \"lots\" is not a whole number"),
+        "{out}"
+    );
+    assert!(
+        out.contains("BREAKER_FAILUERS: not a variable the worker reads"),
+        "{out}"
+    );
+    // The other environments are untouched.
+    assert_eq!(config_check(&broken, Some("sandbox")).0, Some(0));
+
+    // Every problem, not only the first; tables and numbers as TOML values.
+    let toml = r#"
+[vars]
+UPSTREAM_REGISTRY_ENDPOINT = "https://upstream.example"
+BLOB_CHECK_TIMEOUT_MS = 0
+UPSTREAM_REGIONS = [{ name = "Europe West", endpoint = "https://e.example", lat = 50.4, lon = 3.8 }]
+PULL_SESSIONS = "yes"
+"#;
+    let (code, out) = config_check(toml, None);
+    assert_eq!(code, Some(1));
+    for variable in ["BLOB_CHECK_TIMEOUT_MS", "UPSTREAM_REGIONS", "PULL_SESSIONS"] {
+        assert!(
+            out.contains(&format!("[vars] {variable}: ")),
+            "{variable}: {out}"
+        );
+    }
+}
+
+#[test]
+fn config_check_without_the_environment_or_file_is_unusable_input() {
+    let (code, out) = config_check("[vars]\n", Some("nowhere"));
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("no [env.nowhere]"), "{out}");
+    let out = cli()
+        .args(["config", "check", "/nonexistent/wrangler.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -400,6 +400,39 @@ fn every_mistake_names_its_variable() {
             "BREAKER_SECONDS",
             "1 to 3600",
         ),
+        // Names that end up in headers.
+        (
+            vec![
+                UP,
+                (
+                    "UPSTREAM_REGIONS",
+                    r#"[{"name": "us-east1\r\nX-Evil: 1", "endpoint": "https://a.example", "lat": 1, "lon": 1}]"#,
+                ),
+            ],
+            "UPSTREAM_REGIONS",
+            "a-z, 0-9 and -",
+        ),
+        (
+            vec![
+                UP,
+                (
+                    "UPSTREAM_REGIONS",
+                    r#"[{"name": "US East", "endpoint": "https://a.example", "lat": 1, "lon": 1}]"#,
+                ),
+            ],
+            "UPSTREAM_REGIONS",
+            "a-z, 0-9 and -",
+        ),
+        (
+            vec![UP, ("RATE_LIMIT_IPV6_PREFIX", "16")],
+            "RATE_LIMIT_IPV6_PREFIX",
+            "32 to 128",
+        ),
+        (
+            vec![UP, ("RATE_LIMIT_IPV6_PREFIX", "/64")],
+            "RATE_LIMIT_IPV6_PREFIX",
+            "32 to 128",
+        ),
         // Every request would 301 to itself.
         (
             vec![

@@ -298,6 +298,7 @@ fn hostile_requests_never_escape() {
             let _ = decision.reason();
             statuses.insert(decision.status());
             invariants::check(&req, config, &decision, &check.take_asked());
+            invariants::check_rejections(&req, config, client_tables(), &observed, rng.below(7));
             let conditions = Conditions {
                 rate_limited: rng.chance(3),
                 now_ms: rng.unit() * 2e12,

@@ -190,3 +190,38 @@ fn pseudo_ipv4_clients_are_their_ipv6_address() {
         );
     }
 }
+
+/// A name whose upstream form (`UPSTREAM_REGISTRY_PATH/<name>`) is longer
+/// than a registry accepts is refused here, and nothing is asked.
+#[test]
+fn names_too_long_for_the_upstream_are_refused_before_any_check() {
+    let cfg = full_config();
+    // "k8s-artifacts-prod/images/" is 26 bytes: 229 fit, 230 do not.
+    let fits = "a".repeat(229);
+    let too_long = format!("{}/{}", "b".repeat(200), "c".repeat(30));
+    assert_eq!(26 + too_long.len(), 257);
+    for path in [
+        format!("/v2/{too_long}/manifests/{D}"),
+        format!("/v2/{too_long}/manifests/latest"),
+        format!("/v2/{too_long}/blobs/{D}"),
+        format!("/v2/{too_long}/tags/list"),
+        format!("/v2/{too_long}/referrers/{D}"),
+    ] {
+        let blobs = everywhere();
+        let d = get(&path).from(AWS_EU_WEST_3).decide(&cfg, &blobs);
+        assert_eq!(d.status(), 400, "{path}");
+        assert_eq!(oci_code(&d).as_deref(), Some("NAME_INVALID"), "{path}");
+        assert_eq!(d.cache_control(), "no-store");
+        assert!(blobs.asked.borrow().is_empty(), "{path}");
+        assert!(blobs.asked_upstream.borrow().is_empty(), "{path}");
+    }
+    let d = get(&format!("/v2/{fits}/manifests/latest")).decide(&cfg, &everywhere());
+    assert_eq!(
+        answer(&d),
+        location(&format!("{UP}/{fits}/manifests/latest"))
+    );
+    // Without an upstream path the whole 255 bytes are the name's.
+    let bare = config(&[("UPSTREAM_REGISTRY_ENDPOINT", "https://upstream.example")]);
+    let d = get(&format!("/v2/{}/manifests/latest", "a".repeat(255))).decide(&bare, &everywhere());
+    assert_eq!(d.status(), 307);
+}

@@ -315,26 +315,43 @@ fn through_the_check_machinery_missing_for_the_negative_ttl_found_kept_long() {
 }
 
 #[test]
-fn through_the_check_machinery_a_refusing_region_is_kept_and_broken() {
+fn through_the_check_machinery_a_refusing_region_is_kept_and_a_failing_one_broken() {
     let cfg = config();
     let sim = Sim::at(1_800_000_000_000);
     let state: Rc<RefCell<CheckState>> = Rc::default();
     // Artifact Registry refusing the anonymous reader says nothing about
-    // the digest: the region is kept, and its breaker counts it.
+    // the digest, nor about the region's health: the region is kept, the
+    // refusal is neither cached nor counted.
     sim.set_copy(EUROPE, Copy::Status(401));
     for i in 0..5u64 {
         let path = format!("pause/manifests/sha256:{i:064x}");
         let d = decide_on(&sim, &state, &cfg, &format!("/v2/{path}"));
         sim.settle();
         assert_eq!(d.location(), Some(at(EUROPE, &path).as_str()), "{i}");
-        let want = if i < 3 {
-            "upstream check failed (status 401), kept"
+        assert!(
+            d.reason()
+                .ends_with("upstream check rejected (status 401), kept"),
+            "{i}: {}",
+            d.reason()
+        );
+    }
+    assert_eq!(sim.heads().len(), 5, "asked every time");
+    assert!(!state.borrow().breakers.any_counted());
+    // A failing region is kept too, and its breaker counts the failures.
+    sim.set_copy(EUROPE, Copy::Status(503));
+    for i in 5..10u64 {
+        let path = format!("pause/manifests/sha256:{i:064x}");
+        let d = decide_on(&sim, &state, &cfg, &format!("/v2/{path}"));
+        sim.settle();
+        assert_eq!(d.location(), Some(at(EUROPE, &path).as_str()), "{i}");
+        let want = if i < 8 {
+            "upstream check failed (status 503), kept"
         } else {
             "upstream check breaker open, kept"
         };
         assert!(d.reason().ends_with(want), "{i}: {}", d.reason());
     }
-    assert_eq!(sim.heads().len(), 3, "the breaker stops the HEADs");
+    assert_eq!(sim.heads().len(), 8, "the breaker stops the HEADs");
     // The breaker is the region's own: another region is still asked.
     sim.set_copy("https://us-east4.example", Copy::Serves { delay_ms: 5 });
     let checker = sim.checker(&state, "registry.k8s.io", cfg.checks);
@@ -347,5 +364,87 @@ fn through_the_check_machinery_a_refusing_region_is_kept_and_broken() {
         &Observed::default(),
     ));
     assert!(to_signatures(&d), "{d:?}");
-    assert_eq!(sim.heads().len(), 4);
+    assert_eq!(sim.heads().len(), 9);
+}
+
+/// Requests a client chooses cannot turn the fallback off: names too long
+/// for the registry are refused before any check, and a region refusing
+/// requests (400, 401, 403) is never counted against, so content it lacks
+/// still goes to the signature upstream.
+#[test]
+fn hostile_names_leave_signature_fallback_working() {
+    let cfg = config();
+    let sim = Sim::at(1_800_000_000_000);
+    let state: Rc<RefCell<CheckState>> = Rc::default();
+    sim.set_copy(EUROPE, Copy::Status(400));
+    let long = "n".repeat(235);
+    for i in 0..3u64 {
+        let d = decide_on(
+            &sim,
+            &state,
+            &cfg,
+            &format!("/v2/{long}/manifests/sha256:{i:064x}"),
+        );
+        sim.settle();
+        assert_eq!(d.status(), 400, "{d:?}");
+    }
+    assert!(
+        sim.heads().is_empty(),
+        "nothing asked about over-long names"
+    );
+    // A region answering 400 to everything still counts for nothing.
+    for i in 0..5u64 {
+        let d = decide_on(
+            &sim,
+            &state,
+            &cfg,
+            &format!("/v2/pause/manifests/sha256:{i:064x}"),
+        );
+        sim.settle();
+        assert!(
+            d.reason().ends_with("rejected (status 400), kept"),
+            "{}",
+            d.reason()
+        );
+    }
+    assert!(!state.borrow().breakers.any_counted());
+    // The region lacks a signature: it goes to the signature upstream.
+    sim.set_copy(EUROPE, Copy::Serves { delay_ms: 5 });
+    let sig = format!("pause/manifests/sha256:{:064x}", 99);
+    let d = decide_on(&sim, &state, &cfg, &format!("/v2/{sig}"));
+    assert_eq!(d.location(), Some(at(CENTRAL, &sig).as_str()));
+    assert!(
+        d.reason().ends_with("not there -> signature upstream"),
+        "{}",
+        d.reason()
+    );
+}
+
+/// Only sha256 content is checked: a sha512 manifest or blob stays in the
+/// region, unasked.
+#[test]
+fn sha512_content_is_not_checked_in_the_region() {
+    let cfg = config();
+    let sha512 = format!("sha512:{}", "ab".repeat(64));
+    for path in [
+        format!("/v2/pause/manifests/{sha512}"),
+        format!("/v2/pause/blobs/{sha512}"),
+    ] {
+        let blobs = FakeBlobs::default();
+        let d = get(&path).from(GCP_EUROPE_WEST1).decide(&cfg, &blobs);
+        assert_eq!(
+            d.location(),
+            Some(at(EUROPE, &path[4..]).as_str()),
+            "{path}"
+        );
+        assert!(blobs.asked_upstream.borrow().is_empty(), "{path}");
+        assert!(blobs.asked.borrow().is_empty(), "{path}");
+    }
+    // An AWS client's sha512 blob: no mirror asked, no region asked.
+    let blobs = FakeBlobs::default();
+    let d = get(&format!("/v2/pause/blobs/{sha512}"))
+        .from(AWS_EU_WEST_3)
+        .decide(&cfg, &blobs);
+    assert!(d.reason().contains("sha512 digest"), "{}", d.reason());
+    assert!(blobs.asked.borrow().is_empty() && blobs.asked_upstream.borrow().is_empty());
 }

@@ -8,6 +8,7 @@ use registry_edge::checks::blob::{
 use registry_edge::config::Config;
 use registry_edge::decision::Observed;
 use registry_edge::request::Request;
+use registry_edge::serving::rate_limit;
 use registry_edge::serving::record::{
     Edge, Record, BLOB_FIELDS, DOUBLE_FIELDS, INDEX_FIELD, MAX_USER_AGENT_BYTES,
 };
@@ -346,7 +347,7 @@ fn the_docs_document_the_mapping() {
 /// Property: for thousands of generated client addresses (inside every
 /// fixture prefix and anywhere, both families, in several spellings) and
 /// every kind of request, neither the log line nor the data point holds
-/// the address in any spelling.
+/// the address in any spelling, nor the rate limit key it is counted by.
 #[test]
 fn no_record_ever_holds_the_client_address() {
     let c = production_like();
@@ -384,7 +385,8 @@ fn no_record_ever_holds_the_client_address() {
             2 => IpAddr::V4(Ipv4Addr::from(rng.next_u64() as u32)),
             _ => IpAddr::V6(Ipv6Addr::from(rng.next_u128())),
         };
-        let mut spellings = vec![ip.to_string()];
+        // The rate limit's key for the address is not in a record either.
+        let mut spellings = vec![ip.to_string(), rate_limit::key(ip, 64)];
         if let IpAddr::V4(v4) = ip {
             spellings.push(v4.to_ipv6_mapped().to_string());
             spellings.push(v4.octets().map(|o| o.to_string()).join("-"));

@@ -4,7 +4,9 @@
 //! is made without waiting (the check never waits, so the future is ready
 //! on the first poll) and without a panic, and every rule of
 //! `registry_edge_testkit::invariants` holds (the same checker the
-//! property test in tests/decision_properties.rs runs).
+//! property test in tests/decision_properties.rs runs), including that
+//! what a client can make the copies answer changes no breaker and that a
+//! rejected check routes the request as an unasked one.
 //!
 //! The input is structured (arbitrary) so that the fuzzer reaches the blob
 //! branch for every kind of client: a persona address, a random IPv4/IPv6
@@ -285,4 +287,11 @@ fuzz_target!(|input: Input| {
     let blobs = ScriptedBlobs::new(input.blob_answers);
     let decision = block_on(decide(&request, config, client_tables(), &blobs, &Observed::default()));
     invariants::check(&request, config, &decision, &blobs.take_asked());
+    invariants::check_rejections(
+        &request,
+        config,
+        client_tables(),
+        &Observed::default(),
+        usize::from(input.blob_answers),
+    );
 });

@@ -1,10 +1,14 @@
 //! Operating the worker: how much is logged, pull sessions, and the rate
 //! limit binding's period (docs/operating.md).
 
-use super::values::{boolean, fraction};
+use super::values::{boolean, fraction, number};
 use super::vars::Vars;
 
 pub const DEFAULT_RATE_LIMIT_PERIOD_SECONDS: u32 = 60;
+pub const DEFAULT_IPV6_PREFIX: u8 = 64;
+/// The bounds of `RATE_LIMIT_IPV6_PREFIX`: a /32 is a whole provider's
+/// allocation, a /128 one address.
+pub const IPV6_PREFIXES: std::ops::RangeInclusive<u8> = 32..=128;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Operating {
@@ -17,6 +21,9 @@ pub struct Operating {
     /// `PULL_RATE_LIMIT` binding, which the binding does not expose and
     /// `Retry-After` needs.
     pub rate_limit_period_seconds: u32,
+    /// `RATE_LIMIT_IPV6_PREFIX`: IPv6 clients are limited by their network
+    /// of this length (IPv4 clients by their address).
+    pub rate_limit_ipv6_prefix: u8,
 }
 
 impl Operating {
@@ -33,6 +40,14 @@ impl Operating {
                     _ => Err(format!(
                         "{v:?} is not 10 or 60 (the periods a rate limit binding allows)"
                     )),
+                },
+            ),
+            rate_limit_ipv6_prefix: vars.get_or(
+                "RATE_LIMIT_IPV6_PREFIX",
+                DEFAULT_IPV6_PREFIX,
+                |v| {
+                    let range = u32::from(*IPV6_PREFIXES.start())..=u32::from(*IPV6_PREFIXES.end());
+                    number(v, range).map(|n| n as u8)
                 },
             ),
         }

@@ -96,8 +96,16 @@ fn upstream_regions(text: &str, sites: &[RegionSite]) -> Result<Vec<UpstreamRegi
     for (i, entry) in entries.into_iter().enumerate() {
         let name = entry.name.trim().to_string();
         let at = format!("entry {i} ({name:?})");
-        if name.is_empty() {
-            return Err(format!("{at}: name is empty"));
+        // The name goes into reason headers and records.
+        if name.is_empty()
+            || name.len() > 63
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(format!(
+                "{at}: a region name is 1 to 63 characters of a-z, 0-9 and -"
+            ));
         }
         if checked.iter().any(|r| r.name == name) {
             return Err(format!("{at}: {name} is listed twice"));

@@ -105,6 +105,7 @@ async fn near_copy<'c, B: BlobCheck>(
         Outcome::Present => return Ok((url, target, copy)),
         Outcome::Absent => Miss::Absent,
         Outcome::Failed(failure) => Miss::Failed(failure),
+        Outcome::Rejected(status) => Miss::Rejected(status),
         Outcome::BreakerOpen => Miss::BreakerOpen,
     };
     Err(NotNear::Checked { copy, miss })

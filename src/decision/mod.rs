@@ -13,6 +13,7 @@ pub use reason::Reason;
 
 use crate::checks::blob::{BlobCheck, CheckReport, CheckTarget};
 use crate::config::{Config, MirrorName, Upstream};
+use crate::oci::grammar::MAX_NAME_LEN;
 use crate::oci::{Endpoint, OciError, Pull};
 use crate::places::RangeTables;
 use crate::request::raw::{is_path_text, is_query_text};
@@ -249,8 +250,34 @@ pub fn prepare<'r, 'a, 'c>(req: &'r Request<'a>, config: &'c Config) -> Prepared
         // The API version check, without an auth challenge.
         Route::Ping => Answered(Decision::ApiVersion),
         Route::Rejected(error) => Answered(Decision::Oci(error.clone())),
-        Route::Pull(pull) => Prepared::Pull(pull),
+        // A name the upstream would refuse is refused here, before any
+        // copy is asked about it.
+        Route::Pull(pull) => match upstream_name_too_long(&config.upstream, pull) {
+            Some(error) => Answered(Decision::Oci(error)),
+            None => Prepared::Pull(pull),
+        },
     }
+}
+
+/// The error for a repository whose name on the upstreams
+/// (`UPSTREAM_REGISTRY_PATH/<name>`) is longer than the 255 bytes a
+/// registry accepts; `None` when it fits.
+fn upstream_name_too_long(upstream: &Upstream, pull: &Pull<'_>) -> Option<OciError> {
+    let prefix = match upstream.path.len() {
+        0 => 0,
+        n => n + 1,
+    };
+    let length = prefix + pull.repository.len();
+    (length > MAX_NAME_LEN).then(|| {
+        OciError::new(
+            400,
+            "NAME_INVALID",
+            format!(
+                "repository name too long: {length} bytes on the upstream registry \
+                 (with its prefix), at most {MAX_NAME_LEN}"
+            ),
+        )
+    })
 }
 
 /// The redirect of `pull` (which [`prepare`] left to decide), with the

@@ -75,6 +75,9 @@ pub enum Miss {
     Absent,
     /// The copy did not answer usefully.
     Failed(Failure),
+    /// The copy refused the request the client chose (this 4xx status):
+    /// as if it had not been asked.
+    Rejected(u16),
     /// The copy's breaker is open: it was not asked.
     BreakerOpen,
 }
@@ -103,6 +106,9 @@ pub enum Fallback {
     Moved,
     /// It did not answer usefully: the region is kept.
     Failed(Failure),
+    /// It refused the request the client chose (this 4xx status): the
+    /// region is kept, as if it had not been asked.
+    Rejected(u16),
     /// Its breaker is open, it was not asked: the region is kept.
     BreakerOpen,
 }
@@ -158,6 +164,9 @@ impl fmt::Display for FallbackText {
             Some(Fallback::Failed(failure)) => {
                 write!(f, ", upstream check failed ({failure}), kept")
             }
+            Some(Fallback::Rejected(status)) => {
+                write!(f, ", upstream check rejected (status {status}), kept")
+            }
             Some(Fallback::BreakerOpen) => f.write_str(", upstream check breaker open, kept"),
         }
     }
@@ -197,6 +206,9 @@ impl fmt::Display for Reason<'_> {
                                 Miss::Absent => write!(f, ", not in {copy}"),
                                 Miss::Failed(failure) => {
                                     write!(f, ", {copy} failed ({failure})")
+                                }
+                                Miss::Rejected(status) => {
+                                    write!(f, ", {copy} rejected (status {status})")
                                 }
                                 Miss::BreakerOpen => write!(f, ", {copy} breaker open"),
                             },

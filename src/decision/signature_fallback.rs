@@ -11,14 +11,15 @@
 //! [`CopyKind::Registry`](crate::checks::blob::CopyKind) copy): only
 //! "absent" (a 404) moves the request; present, a failure or an open
 //! breaker keep the regional upstream. Only when a signature upstream is
-//! configured and is not the chosen upstream.
+//! configured and is not the chosen upstream, and only for sha256 content
+//! (what the checks know).
 
 use super::reason::Fallback;
 use super::upstream::UpstreamChoice;
 use super::{redirect, upstream_url, with_query, Checks, Decision, Reason, Target};
 use crate::checks::blob::{BlobCheck, CheckTarget, Outcome};
 use crate::config::Config;
-use crate::oci::Pull;
+use crate::oci::{Algorithm, Pull};
 use crate::request::Request;
 
 /// The redirect of `pull` (content by digest) to `chosen`, or to the
@@ -37,10 +38,13 @@ pub async fn by_digest<'c, B: BlobCheck>(
     let in_region = Target::Upstream {
         region: chosen.serving_region,
     };
+    let sha256 = pull
+        .digest()
+        .is_some_and(|d| d.algorithm() == Algorithm::Sha256);
     let signatures = upstream
         .signature_endpoint
         .as_deref()
-        .filter(|s| *s != chosen.endpoint);
+        .filter(|s| *s != chosen.endpoint && sha256);
     let Some(signatures) = signatures else {
         return redirect(with_query(regional, req.query), in_region, reason(None));
     };
@@ -58,6 +62,7 @@ pub async fn by_digest<'c, B: BlobCheck>(
         }
         Outcome::Present => Fallback::Present,
         Outcome::Failed(failure) => Fallback::Failed(failure),
+        Outcome::Rejected(status) => Fallback::Rejected(status),
         Outcome::BreakerOpen => Fallback::BreakerOpen,
     };
     redirect(

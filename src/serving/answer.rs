@@ -1,16 +1,19 @@
-//! The whole answer to a request: the redirect decision ([`decide`]) and,
-//! around it, what an operator adds (docs/request-handling.md, "Rate
-//! limit", "Pull-session challenge", and the token and status pages of
-//! "Outside /v2"). Those only replace the decision's 200, 307 and 404
-//! answers, so legacy hosts (301) and methods (405) keep their answers.
-//! Every answer on a `/v2` path carries [`RANGES_HEADER`].
+//! The whole answer to a request: the redirect decision and, around it,
+//! what an operator adds (docs/request-handling.md, "Rate limit",
+//! "Pull-session challenge", and the token and status pages of "Outside
+//! /v2"). Those only replace the decision's 200, 307 and 404 answers, so
+//! legacy hosts (301), methods (405) and errors keep their answers. A pull
+//! that will be challenged is challenged before anything is checked. Every
+//! answer carries `Cache-Control`, and every answer on a `/v2` path
+//! [`RANGES_HEADER`].
 
-use super::reply::{Reply, JSON};
+use super::rate_limit::retry_after;
+use super::reply::{Reply, CACHE_NONE, JSON};
 use super::sessions::{self, token_body};
 use super::status::{self, Bindings, RANGES_HEADER};
 use crate::checks::blob::BlobCheck;
 use crate::config::Config;
-use crate::decision::{decide, Decision, Observed, Target};
+use crate::decision::{decide_pull, prepare, Decision, Observed, Prepared};
 use crate::oci::OciError;
 use crate::places::RangeTables;
 use crate::request::{Credentials, Page, Request, Route, Session};
@@ -43,14 +46,6 @@ pub enum Answer<'c> {
     Status(String),
 }
 
-/// Seconds until the rate limit window (`period` seconds, aligned to the
-/// clock as the binding's windows are) ends; at least 1.
-pub fn retry_after(now_ms: f64, period: u32) -> u32 {
-    let period_ms = f64::from(period.max(1)) * 1000.0;
-    let left = period_ms - now_ms.rem_euclid(period_ms);
-    ((left / 1000.0).ceil() as u32).clamp(1, period.max(1))
-}
-
 /// Answers `req`. `random` gives 16 random bytes; it is called only to
 /// issue a session token.
 pub async fn answer<'c, B: BlobCheck>(
@@ -70,27 +65,31 @@ pub async fn answer<'c, B: BlobCheck>(
             oci: req.kind().is_pull(),
         };
     }
-    let decision = decide(req, config, tables, blobs, &conditions.observed).await;
-    let sessions_on = config.operating.pull_sessions;
-    let challenged = sessions_on
-        && req.credentials == Credentials::None
-        && req.kind().starts_a_pull()
-        && match &decision {
-            Decision::ApiVersion => true,
-            Decision::Redirect(r) => {
-                r.status == 307
-                    && matches!(
-                        r.target,
-                        Target::Upstream { .. } | Target::SignatureUpstream { .. }
-                    )
-            }
-            _ => false,
-        };
-    if challenged {
-        if let Some(challenge) = sessions::challenge(req.scheme, req.host) {
+    // A pull session starts with a ping or a manifest: anonymous ones are
+    // sent for a token.
+    let challenge = || {
+        let starts = config.operating.pull_sessions
+            && req.credentials == Credentials::None
+            && req.kind().starts_a_pull();
+        starts
+            .then(|| sessions::challenge(req.scheme, req.host))
+            .flatten()
+    };
+    let decision = match prepare(req, config) {
+        Prepared::Answered(decision) => decision,
+        // Challenged before anything is checked: a manifest goes upstream
+        // whatever the checks say, and a challenge must cost no HEAD.
+        Prepared::Pull(pull) => match challenge() {
+            Some(challenge) => return Answer::Challenge(challenge),
+            None => decide_pull(req, pull, config, tables, blobs, &conditions.observed).await,
+        },
+    };
+    if decision == Decision::ApiVersion {
+        if let Some(challenge) = challenge() {
             return Answer::Challenge(challenge);
         }
     }
+    let sessions_on = config.operating.pull_sessions;
     match (decision, &req.route) {
         (Decision::NotFound, Route::Page(Page::Token)) if sessions_on => {
             Answer::Token(Session::from_random(random()))
@@ -154,6 +153,7 @@ impl<'c> Answer<'c> {
                     headers: vec![
                         ("Content-Type", content_type.into()),
                         ("Retry-After", retry_after.to_string()),
+                        ("Cache-Control", CACHE_NONE.into()),
                     ],
                     body,
                 }
@@ -164,6 +164,7 @@ impl<'c> Answer<'c> {
                     ("Content-Type", JSON.into()),
                     ("Docker-Distribution-Api-Version", "registry/2.0".into()),
                     ("WWW-Authenticate", challenge.clone()),
+                    ("Cache-Control", CACHE_NONE.into()),
                 ],
                 body: OciError::new(
                     401,
@@ -176,7 +177,7 @@ impl<'c> Answer<'c> {
                 status: 200,
                 headers: vec![
                     ("Content-Type", JSON.into()),
-                    ("Cache-Control", "no-store".into()),
+                    ("Cache-Control", CACHE_NONE.into()),
                 ],
                 body: token_body(session),
             },
@@ -184,7 +185,7 @@ impl<'c> Answer<'c> {
                 status: 200,
                 headers: vec![
                     ("Content-Type", JSON.into()),
-                    ("Cache-Control", "no-store".into()),
+                    ("Cache-Control", CACHE_NONE.into()),
                 ],
                 body: document.clone(),
             },
@@ -195,20 +196,5 @@ impl<'c> Answer<'c> {
                 .push((RANGES_HEADER, status::ranges_header_value().into()));
         }
         reply
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::retry_after;
-
-    #[test]
-    fn retry_after_ends_the_window() {
-        assert_eq!(retry_after(1_000_000.0, 10), 10);
-        assert_eq!(retry_after(1_000_001.0, 10), 10);
-        assert_eq!(retry_after(1_003_500.0, 10), 7);
-        assert_eq!(retry_after(1_009_999.0, 10), 1);
-        assert_eq!(retry_after(1_020_000.0, 60), 60);
-        assert_eq!(retry_after(1_079_000.0, 60), 1);
     }
 }

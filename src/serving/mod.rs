@@ -3,6 +3,7 @@
 
 pub mod answer;
 pub mod dates;
+pub mod rate_limit;
 pub mod record;
 pub mod reply;
 pub mod sessions;

@@ -5,7 +5,6 @@
 
 use crate::serving::record::Record;
 use crate::serving::status::Bindings;
-use std::net::IpAddr;
 use wasm_bindgen::prelude::wasm_bindgen;
 use worker::{
     console_warn, AnalyticsEngineDataPointBuilder, AnalyticsEngineDataset, Env, EnvBinding,
@@ -35,14 +34,13 @@ impl Optional {
         }
     }
 
-    /// Whether the client at `address` is over its budget. The address is
-    /// the key and goes nowhere else; no address, no binding or a failing
-    /// binding means not limited.
-    pub async fn over_limit(&self, address: Option<IpAddr>) -> bool {
-        let (Some(limiter), Some(address)) = (&self.rate_limit, address) else {
+    /// Whether the client counted as `key` ([`crate::serving::rate_limit::key`])
+    /// is over its budget. The key goes nowhere else; no key, no binding or
+    /// a failing binding means not limited.
+    pub async fn over_limit(&self, key: Option<String>) -> bool {
+        let (Some(limiter), Some(key)) = (&self.rate_limit, key) else {
             return false;
         };
-        let key = address.to_string();
         match limiter.limit(key.clone()).await {
             Ok(outcome) => !outcome.success,
             Err(e) => {

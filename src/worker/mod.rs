@@ -16,6 +16,7 @@ use crate::config::Config;
 use crate::decision::Observed;
 use crate::places::TABLES;
 use crate::request::Request;
+use crate::serving::rate_limit;
 use crate::serving::record::{sampled, Record};
 use crate::serving::{answer, Conditions};
 use std::rc::Rc;
@@ -46,17 +47,23 @@ async fn handle(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys
     let request = Request::read(&raw, &TABLES);
     let fields = edge::EdgeFields::read(&incoming)?;
     let optional = bindings::Optional::of(&env);
-    let unhealthy = upstream_health::unhealthy_upstreams(&env, &config.upstream).await;
-    let conditions = Conditions {
-        // Keyed like the decision places the client (Pseudo IPv4 included).
-        rate_limited: optional.over_limit(request.client.address).await,
-        now_ms: worker::js_sys::Date::now(),
-        bindings: optional.present(),
-        observed: Observed {
-            unhealthy_upstreams: &unhealthy,
-        },
-    };
-    let checker = blob_check::checker(config.checks, Rc::new(ctx), request.host);
+    let ctx = Rc::new(ctx);
+    let unhealthy = upstream_health::unhealthy_upstreams(&env, &ctx, &config.upstream).await;
+    let conditions =
+        Conditions {
+            // The client as the decision places it (Pseudo IPv4 included).
+            rate_limited: optional
+                .over_limit(request.client.address.map(|address| {
+                    rate_limit::key(address, config.operating.rate_limit_ipv6_prefix)
+                }))
+                .await,
+            now_ms: worker::js_sys::Date::now(),
+            bindings: optional.present(),
+            observed: Observed {
+                unhealthy_upstreams: &unhealthy,
+            },
+        };
+    let checker = blob_check::checker(config.checks, ctx, request.host);
     let answer = answer(
         &request,
         &conditions,

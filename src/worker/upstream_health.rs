@@ -1,22 +1,26 @@
 //! Upstream health checks, the I/O half: the scheduled probe of every
-//! `UPSTREAM_REGIONS` endpoint, the KV record it writes, and the fetch
-//! handler's read of that record through a per-isolate cache. What the
-//! answers mean lives in `crate::checks::upstream_health` (tested natively).
+//! `UPSTREAM_REGIONS` endpoint, the KV record it writes, and the KV read
+//! and timers of the fetch handler's [`HealthReader`]. What the answers
+//! mean, and when a request reads or waits, lives in
+//! `crate::checks::upstream_health` (tested natively).
 
 use crate::checks::upstream_health::{
-    probe_healthy, probe_url, HealthRecord, RecordCache, KV_BINDING, KV_KEY, PROBE_TIMEOUT_MS,
+    probe_healthy, probe_url, HealthIo, HealthReader, HealthRecord, HealthState, KV_BINDING,
+    KV_KEY, PROBE_TIMEOUT_MS, READ_STALE_MS,
 };
 use crate::config::Upstream;
 use futures_util::future::{join_all, select, Either};
 use std::cell::RefCell;
+use std::rc::Rc;
 use std::time::Duration;
 use worker::{
-    console_log, console_warn, AbortController, Date, Delay, Env, Fetch, Method, Request,
+    console_log, console_warn, AbortController, Context, Date, Delay, Env, Fetch, Method, Request,
     RequestInit, RequestRedirect,
 };
 
 thread_local! {
-    static CACHE: RefCell<RecordCache> = RefCell::new(RecordCache::default());
+    // One per isolate, shared by its requests.
+    static STATE: Rc<RefCell<HealthState>> = Rc::default();
 }
 
 fn now_ms() -> u64 {
@@ -24,46 +28,57 @@ fn now_ms() -> u64 {
 }
 
 /// The regions `decide` should skip now: empty unless health checks are on
-/// and a fresh record names some. Reads KV at most once per
-/// `ISOLATE_CACHE_MS` per isolate.
-pub async fn unhealthy_upstreams(env: &Env, upstream: &Upstream) -> Vec<String> {
+/// and a fresh, believable record names some (docs/operating.md,
+/// "Upstream health checks").
+pub async fn unhealthy_upstreams(env: &Env, ctx: &Rc<Context>, upstream: &Upstream) -> Vec<String> {
     if !upstream.health_checks {
         return Vec::new();
     }
-    let now = now_ms();
-    if let Some(record) = CACHE.with(|c| c.borrow().get(now).map(|r| r.cloned())) {
-        return record.map_or_else(Vec::new, |r| r.unhealthy_at(now).to_vec());
-    }
-    let record = read_record(env).await;
-    let unhealthy = record
-        .as_ref()
-        .map_or_else(Vec::new, |r| r.unhealthy_at(now).to_vec());
-    CACHE.with(|c| c.borrow_mut().put(now, record));
-    unhealthy
+    let io = EdgeHealthIo {
+        env: env.clone(),
+        ctx: ctx.clone(),
+    };
+    HealthReader::new(STATE.with(Rc::clone), io)
+        .unhealthy(upstream.regions.len())
+        .await
 }
 
-/// The stored record; any failure is "no record" (fail open), logged.
-async fn read_record(env: &Env) -> Option<HealthRecord> {
-    let store = match env.kv(KV_BINDING) {
-        Ok(store) => store,
-        Err(e) => {
-            console_warn!("registry-edge: upstream health: no KV binding {KV_BINDING}: {e}");
-            return None;
+#[derive(Clone)]
+struct EdgeHealthIo {
+    env: Env,
+    ctx: Rc<Context>,
+}
+
+impl HealthIo for EdgeHealthIo {
+    fn now_ms(&self) -> u64 {
+        now_ms()
+    }
+
+    async fn sleep(&self, ms: u64) {
+        Delay::from(Duration::from_millis(ms)).await
+    }
+
+    async fn read(&self) -> Result<Option<String>, String> {
+        let store = self
+            .env
+            .kv(KV_BINDING)
+            .map_err(|e| format!("no KV binding {KV_BINDING}: {e}"))?;
+        let get = Box::pin(store.get(KV_KEY).text());
+        // Bounded even in the background: a hung read must not keep the
+        // isolate's one read slot (or its waitUntil) forever.
+        let deadline = Delay::from(Duration::from_millis(READ_STALE_MS));
+        match select(get, deadline).await {
+            Either::Left((read, _)) => read.map_err(|e| e.to_string()),
+            Either::Right(_) => Err(format!("no answer within {READ_STALE_MS} ms")),
         }
-    };
-    match store.get(KV_KEY).text().await {
-        Ok(Some(text)) => {
-            let record = HealthRecord::parse(&text);
-            if record.is_none() {
-                console_warn!("registry-edge: upstream health: unreadable record {text:?}");
-            }
-            record
-        }
-        Ok(None) => None,
-        Err(e) => {
-            console_warn!("registry-edge: upstream health: cannot read the record: {e}");
-            None
-        }
+    }
+
+    fn background(&self, task: impl std::future::Future<Output = ()> + 'static) {
+        self.ctx.wait_until(task);
+    }
+
+    fn warn(&self, message: &str) {
+        console_warn!("registry-edge: {message}");
     }
 }
 
@@ -113,7 +128,7 @@ pub async fn probe_and_store(env: &Env, upstream: &Upstream) {
         Err(e) => console_warn!("registry-edge: upstream health: no KV binding {KV_BINDING}: {e}"),
     }
     // This isolate knows the fresh answer already; others read it from KV.
-    CACHE.with(|c| c.borrow_mut().put(now_ms(), Some(record)));
+    STATE.with(|s| s.borrow_mut().remember(now_ms(), Some(record)));
 }
 
 /// One probe's verdict ([`probe_healthy`]), within `PROBE_TIMEOUT_MS`.

@@ -1,9 +1,14 @@
-//! `registry-edge`: the range tables from the command line (native only).
+//! `registry-edge`: the range tables and the configuration from the
+//! command line (native only).
 //!
 //!   registry-edge lookup [IP...]   IP<TAB>CLOUD<TAB>REGION per address
 //!                                  (stdin, one per line, without arguments)
 //!   registry-edge ranges           data provenance and prefix counts
 //!   registry-edge regions          where each region is (ranges/regions.txt)
+//!   registry-edge config check [--env NAME] [PATH]
+//!                                  an environment's [vars], as the worker reads them
+
+mod config_check;
 
 use registry_edge::places::ranges;
 use std::io::{self, BufWriter, Read, Write};
@@ -17,7 +22,12 @@ const USAGE: &str = "usage:
   registry-edge ranges           print the data provenance and the prefix
                                  counts per cloud and region
   registry-edge regions          print CLOUD REGION LAT LON PARTITION FLAGS for
-                                 every placed region (ranges/regions.txt)";
+                                 every placed region (ranges/regions.txt)
+  registry-edge config check [--env NAME] [PATH]
+                                 check the [vars] of wrangler.toml (PATH), or of
+                                 its [env.NAME], with the worker's own parser:
+                                 prints each problem naming its variable, exits
+                                 1 on any";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -26,6 +36,9 @@ fn main() -> ExitCode {
         Some("lookup") => lookup_stdin(),
         Some("ranges") if args.len() == 1 => print_ranges(),
         Some("regions") if args.len() == 1 => print_regions(),
+        Some("config") if args.get(1).map(String::as_str) == Some("check") => {
+            return ExitCode::from(config_check::run(&args[2..]));
+        }
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(true)

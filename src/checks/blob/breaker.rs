@@ -10,8 +10,10 @@
 //!   closes the breaker, its failure opens it again.
 //!
 //! A real answer (present or absent) from any check closes the breaker and
-//! resets the count. A probe that ends without asking the copy (answered
-//! from the Cache API) leaves the breaker half-open for the next check.
+//! resets the count. Only the copy's own failures count; an answer that
+//! says nothing about its health (a request it rejected) changes nothing.
+//! A probe that ends without telling (answered from the Cache API, or
+//! rejected) leaves the breaker half-open for the next check.
 
 use std::collections::HashMap;
 
@@ -30,6 +32,17 @@ enum State {
     Closed { failures: u32 },
     Open { until_ms: u64 },
     Probing { since_ms: u64 },
+}
+
+/// What a check that asked the copy says about the copy's health.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Health {
+    /// A real answer (present or absent).
+    Answered,
+    /// The copy's own failure.
+    Failed,
+    /// Nothing about the copy (it rejected the request the client chose).
+    Unknown,
 }
 
 /// What a recorded check did to a breaker (the colo copy of the state
@@ -75,20 +88,23 @@ impl Breakers {
         }
     }
 
-    /// Records a check that asked the copy: `answered` is true for a real
-    /// answer (present or absent), false for a failure.
+    /// Records a check that asked the copy.
     pub fn record(
         &mut self,
         copy: &str,
-        answered: bool,
+        health: Health,
         now_ms: u64,
         settings: &BreakerSettings,
     ) -> Transition {
+        if health == Health::Unknown {
+            self.release_probe(copy, now_ms);
+            return Transition::None;
+        }
         let state = self
             .copies
             .entry(copy.to_string())
             .or_insert(State::Closed { failures: 0 });
-        if answered {
+        if health == Health::Answered {
             let was_open = !matches!(state, State::Closed { .. });
             *state = State::Closed { failures: 0 };
             return if was_open {
@@ -125,6 +141,22 @@ impl Breakers {
         }
     }
 
+    /// Consecutive failures counted against a closed copy (0 when it has
+    /// none, or is open or probing).
+    pub fn failures(&self, copy: &str) -> u32 {
+        match self.copies.get(copy) {
+            Some(State::Closed { failures }) => *failures,
+            _ => 0,
+        }
+    }
+
+    /// Whether any copy has a failure counted or is not closed.
+    pub fn any_counted(&self) -> bool {
+        self.copies
+            .values()
+            .any(|s| !matches!(s, State::Closed { failures: 0 }))
+    }
+
     /// Another isolate opened the breaker until `until_ms` (read from the
     /// Cache API): skip the copy here too.
     pub fn adopt_open(&mut self, copy: &str, until_ms: u64) {
@@ -154,11 +186,11 @@ mod tests {
     fn opens_after_consecutive_failures() {
         let mut b = Breakers::default();
         assert!(!b.is_open(COPY, 0, &S));
-        assert_eq!(b.record(COPY, false, 10, &S), Transition::None);
-        assert_eq!(b.record(COPY, false, 20, &S), Transition::None);
+        assert_eq!(b.record(COPY, Health::Failed, 10, &S), Transition::None);
+        assert_eq!(b.record(COPY, Health::Failed, 20, &S), Transition::None);
         assert!(!b.is_open(COPY, 20, &S));
         assert_eq!(
-            b.record(COPY, false, 30, &S),
+            b.record(COPY, Health::Failed, 30, &S),
             Transition::Opened { until_ms: 30_030 }
         );
         assert!(b.is_open(COPY, 30, &S));
@@ -171,11 +203,11 @@ mod tests {
     #[test]
     fn an_answer_resets_the_count() {
         let mut b = Breakers::default();
-        b.record(COPY, false, 0, &S);
-        b.record(COPY, false, 0, &S);
-        assert_eq!(b.record(COPY, true, 0, &S), Transition::None);
-        b.record(COPY, false, 0, &S);
-        b.record(COPY, false, 0, &S);
+        b.record(COPY, Health::Failed, 0, &S);
+        b.record(COPY, Health::Failed, 0, &S);
+        assert_eq!(b.record(COPY, Health::Answered, 0, &S), Transition::None);
+        b.record(COPY, Health::Failed, 0, &S);
+        b.record(COPY, Health::Failed, 0, &S);
         assert!(!b.is_open(COPY, 1, &S));
     }
 
@@ -183,7 +215,7 @@ mod tests {
     fn half_open_lets_one_probe_through() {
         let mut b = Breakers::default();
         for _ in 0..3 {
-            b.record(COPY, false, 0, &S);
+            b.record(COPY, Health::Failed, 0, &S);
         }
         assert!(b.is_open(COPY, 29_999, &S));
         assert!(!b.is_open(COPY, 30_000, &S));
@@ -191,14 +223,17 @@ mod tests {
         assert!(b.is_open(COPY, 30_001, &S), "others skip while it runs");
         // Probe fails: open again for the full period.
         assert_eq!(
-            b.record(COPY, false, 30_500, &S),
+            b.record(COPY, Health::Failed, 30_500, &S),
             Transition::Opened { until_ms: 60_500 }
         );
         assert!(b.is_open(COPY, 60_499, &S));
         // Next probe succeeds: closed.
         assert!(!b.is_open(COPY, 60_500, &S));
         assert!(b.begin(COPY, 60_500));
-        assert_eq!(b.record(COPY, true, 60_600, &S), Transition::Closed);
+        assert_eq!(
+            b.record(COPY, Health::Answered, 60_600, &S),
+            Transition::Closed
+        );
         assert!(!b.is_open(COPY, 60_601, &S));
         assert!(!b.begin(COPY, 60_601), "closed: not a probe");
     }
@@ -207,7 +242,7 @@ mod tests {
     fn a_lost_probe_does_not_keep_the_copy_skipped() {
         let mut b = Breakers::default();
         for _ in 0..3 {
-            b.record(COPY, false, 0, &S);
+            b.record(COPY, Health::Failed, 0, &S);
         }
         assert!(b.begin(COPY, 30_000));
         assert!(b.is_open(COPY, 32_999, &S));
@@ -219,7 +254,7 @@ mod tests {
     fn a_probe_answered_elsewhere_leaves_it_half_open() {
         let mut b = Breakers::default();
         for _ in 0..3 {
-            b.record(COPY, false, 0, &S);
+            b.record(COPY, Health::Failed, 0, &S);
         }
         assert!(b.begin(COPY, 30_000));
         b.release_probe(COPY, 30_010);
@@ -231,9 +266,9 @@ mod tests {
     fn late_failures_do_not_extend_an_open_breaker() {
         let mut b = Breakers::default();
         for _ in 0..3 {
-            b.record(COPY, false, 0, &S);
+            b.record(COPY, Health::Failed, 0, &S);
         }
-        assert_eq!(b.record(COPY, false, 10_000, &S), Transition::None);
+        assert_eq!(b.record(COPY, Health::Failed, 10_000, &S), Transition::None);
         assert!(!b.is_open(COPY, 30_000, &S));
     }
 
@@ -248,11 +283,35 @@ mod tests {
     }
 
     #[test]
+    fn a_rejected_request_counts_for_nothing() {
+        let mut b = Breakers::default();
+        b.record(COPY, Health::Failed, 0, &S);
+        b.record(COPY, Health::Failed, 0, &S);
+        for i in 0..100 {
+            assert_eq!(b.record(COPY, Health::Unknown, i, &S), Transition::None);
+        }
+        assert_eq!(b.failures(COPY), 2);
+        assert!(!b.is_open(COPY, 100, &S));
+        // A rejected probe tells nothing either: the next check probes.
+        b.record(COPY, Health::Failed, 100, &S);
+        assert!(b.begin(COPY, 30_100));
+        assert_eq!(
+            b.record(COPY, Health::Unknown, 30_110, &S),
+            Transition::None
+        );
+        assert!(!b.is_open(COPY, 30_110, &S));
+        assert!(
+            b.begin(COPY, 30_110),
+            "still half-open: the next check probes"
+        );
+    }
+
+    #[test]
     fn zero_failures_turns_it_off() {
         let off = BreakerSettings { failures: 0, ..S };
         let mut b = Breakers::default();
         for i in 0..100 {
-            assert_eq!(b.record(COPY, false, i, &off), Transition::None);
+            assert_eq!(b.record(COPY, Health::Failed, i, &off), Transition::None);
         }
         assert!(!b.is_open(COPY, 100, &off));
     }

@@ -274,13 +274,17 @@ async fn run<Io: CheckIo>(
                 .insert(url, outcome == Outcome::Present, now + ttl_ms, now);
         }
         s.breakers
-            .record(copy, outcome.is_answer(), now, &settings.breaker)
+            .record(copy, outcome.health(), now, &settings.breaker)
     };
     finish(outcome, CheckSource::Head);
 
     // Waiters are released; what follows is off every response's path.
-    if let Outcome::Failed(failure) = outcome {
-        io.warn(&format!("blob check of {url} failed ({failure})"));
+    match outcome {
+        Outcome::Failed(failure) => io.warn(&format!("blob check of {url} failed ({failure})")),
+        Outcome::Rejected(status) => io.warn(&format!(
+            "blob check of {url} rejected (status {status}): not counted against the copy"
+        )),
+        _ => {}
     }
     if ttl_ms > 0 {
         let what = if outcome == Outcome::Present {

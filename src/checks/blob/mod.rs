@@ -11,7 +11,7 @@ mod colo;
 mod existence_cache;
 mod pending;
 
-pub use breaker::{BreakerSettings, Breakers, Transition};
+pub use breaker::{BreakerSettings, Breakers, Health, Transition};
 pub use checker::{CheckIo, CheckSettings, CheckState, Checker, HeadAnswer, WAIT_MARGIN_MS};
 pub use colo::{breaker_key, copy_id, existence_key, split_blob_url, ColoEntry, Remembered};
 pub use existence_cache::ExistenceCache;
@@ -42,25 +42,33 @@ pub enum CopyKind {
 impl CopyKind {
     /// What a HEAD's `status` says about the object.
     ///
-    /// - Mirrors ([`Outcome::of_status`]): 200 present; 403, 404, 410
-    ///   absent (S3 answers 403 for a missing key to readers that may not
-    ///   list the bucket).
-    /// - Registries: 200 present, 404 absent, anything else a failure.
+    /// - 200 is present, for both kinds.
+    /// - Absent: 403, 404, 410 from a mirror (S3 answers 403 for a missing
+    ///   key to readers that may not list the bucket); 404 from a registry.
     ///   Artifact Registry answers anonymous HEADs of public content with
     ///   200 when the region has it and 404 when it does not, with or
     ///   without `Accept` (kubernetes/registry.k8s.io PR #337, "Fall back
     ///   to the signature upstream for content by digest": a signature
     ///   manifest and its layer answer 200 in us-central1, 404 in
-    ///   europe-west1). A 401 or 403 is Artifact Registry refusing the
-    ///   anonymous reader (a repository that is not public, a token it
-    ///   wants): it says nothing about the digest, so it keeps the
-    ///   regional upstream, as do redirects, throttles and 5xx.
+    ///   europe-west1).
+    /// - Failed, the copy's own failure: 5xx, 429 (it is overloaded), 408
+    ///   (it timed out reading the request) and redirects (a copy asked
+    ///   for its own layout has no reason to send us elsewhere).
+    /// - Rejected: any other 4xx. The client chose what was asked (a
+    ///   name, a digest), and the copy refused that request, not its
+    ///   service: a registry's 401 or 403 to an anonymous reader of a name
+    ///   it does not serve, a 400 for a name it finds too long. Such an
+    ///   answer says nothing about the copy's health.
     pub fn outcome(self, status: u16) -> Outcome {
         match (self, status) {
-            (CopyKind::Mirror, status) => Outcome::of_status(status),
-            (CopyKind::Registry, 200) => Outcome::Present,
-            (CopyKind::Registry, 404) => Outcome::Absent,
-            (CopyKind::Registry, other) => Outcome::Failed(Failure::Status(other)),
+            (_, 200) => Outcome::Present,
+            (CopyKind::Mirror, 403 | 404 | 410) | (CopyKind::Registry, 404) => Outcome::Absent,
+            (_, 408 | 429) | (_, 300..=399) | (_, 500..) => {
+                Outcome::Failed(Failure::Status(status))
+            }
+            (_, 400..=499) => Outcome::Rejected(status),
+            // 1xx and other 2xx: not an answer a HEAD of an object gets.
+            _ => Outcome::Failed(Failure::Status(status)),
         }
     }
 }
@@ -175,8 +183,13 @@ pub enum Outcome {
     /// The copy said it lacks the object ([`CopyKind::outcome`]: 403, 404
     /// or 410 from a mirror, 404 from a registry).
     Absent,
-    /// The copy did not answer usefully: not cached, counted by the breaker.
+    /// The copy failed (5xx, 429, 408, a redirect, a timeout, a network
+    /// error): not cached, counted by the breaker.
     Failed(Failure),
+    /// The copy refused the request the client chose (another 4xx): says
+    /// nothing about the object or the copy's health; not cached, not
+    /// counted, and the request goes as if the copy had not been asked.
+    Rejected(u16),
     /// The copy's breaker is open: the copy was not asked.
     BreakerOpen,
 }
@@ -186,8 +199,7 @@ pub enum Outcome {
 pub enum Failure {
     /// No answer within `BLOB_CHECK_TIMEOUT_MS`.
     Timeout,
-    /// An answer that says neither present nor absent (3xx, 408, 429,
-    /// other 4xx, 5xx).
+    /// An answer that is the copy's own failure (5xx, 429, 408, 3xx).
     Status(u16),
     /// Connection refused or reset, DNS, TLS: the fetch itself failed.
     Network,
@@ -204,31 +216,22 @@ impl fmt::Display for Failure {
 }
 
 impl Outcome {
-    /// The answer a HEAD's status gives: 200 is present; 403, 404 and 410
-    /// are absent (S3 answers 403 for a missing key when the reader may not
-    /// list the bucket); any other status is a failure: a redirect, a
-    /// throttle or a server error says nothing about the blob.
-    pub fn of_status(status: u16) -> Outcome {
-        match status {
-            200 => Outcome::Present,
-            403 | 404 | 410 => Outcome::Absent,
-            other => Outcome::Failed(Failure::Status(other)),
-        }
-    }
-
     /// How long to remember this outcome (0: not at all).
     pub fn ttl_seconds(self, negative_ttl_seconds: u64) -> u64 {
         match self {
             Outcome::Present => PRESENT_TTL_SECONDS,
             Outcome::Absent => negative_ttl_seconds,
-            Outcome::Failed(_) | Outcome::BreakerOpen => 0,
+            Outcome::Failed(_) | Outcome::Rejected(_) | Outcome::BreakerOpen => 0,
         }
     }
 
-    /// Whether the copy gave a real answer (present or absent): what closes
-    /// a breaker.
-    pub fn is_answer(self) -> bool {
-        matches!(self, Outcome::Present | Outcome::Absent)
+    /// What the outcome says about the copy's health, for its breaker.
+    pub fn health(self) -> Health {
+        match self {
+            Outcome::Present | Outcome::Absent => Health::Answered,
+            Outcome::Failed(_) => Health::Failed,
+            Outcome::Rejected(_) | Outcome::BreakerOpen => Health::Unknown,
+        }
     }
 }
 
@@ -240,15 +243,15 @@ mod tests {
     fn a_registry_is_missing_content_only_on_404() {
         assert_eq!(CopyKind::Registry.outcome(200), Outcome::Present);
         assert_eq!(CopyKind::Registry.outcome(404), Outcome::Absent);
-        for s in [301, 302, 307, 400, 401, 403, 410, 429, 500, 503] {
+        for s in [301, 302, 307, 408, 429, 500, 503] {
             assert_eq!(
                 CopyKind::Registry.outcome(s),
                 Outcome::Failed(Failure::Status(s)),
                 "{s}"
             );
         }
-        for s in [200, 403, 404, 410, 401, 503] {
-            assert_eq!(CopyKind::Mirror.outcome(s), Outcome::of_status(s), "{s}");
+        for s in [400, 401, 403, 405, 410, 414] {
+            assert_eq!(CopyKind::Registry.outcome(s), Outcome::Rejected(s), "{s}");
         }
     }
 
@@ -274,19 +277,23 @@ mod tests {
     }
 
     #[test]
-    fn only_absence_means_absent() {
-        assert_eq!(Outcome::of_status(200), Outcome::Present);
+    fn only_absence_means_absent_and_only_the_copy_s_failures_count() {
+        let mirror = CopyKind::Mirror;
+        assert_eq!(mirror.outcome(200), Outcome::Present);
         for s in [403, 404, 410] {
-            assert_eq!(Outcome::of_status(s), Outcome::Absent, "{s}");
+            assert_eq!(mirror.outcome(s), Outcome::Absent, "{s}");
         }
         for s in [
-            201, 204, 206, 301, 302, 304, 307, 400, 401, 405, 408, 416, 429, 500, 502, 503, 504,
+            201, 204, 206, 301, 302, 304, 307, 408, 429, 500, 502, 503, 504,
         ] {
             assert_eq!(
-                Outcome::of_status(s),
+                mirror.outcome(s),
                 Outcome::Failed(Failure::Status(s)),
                 "{s}"
             );
+        }
+        for s in [400, 401, 405, 414, 416, 451] {
+            assert_eq!(mirror.outcome(s), Outcome::Rejected(s), "{s}");
         }
     }
 
@@ -296,6 +303,7 @@ mod tests {
         assert_eq!(Outcome::Absent.ttl_seconds(60), 60);
         assert_eq!(Outcome::Failed(Failure::Timeout).ttl_seconds(60), 0);
         assert_eq!(Outcome::Failed(Failure::Status(429)).ttl_seconds(60), 0);
+        assert_eq!(Outcome::Rejected(400).ttl_seconds(60), 0);
         assert_eq!(Outcome::BreakerOpen.ttl_seconds(60), 0);
     }
 

@@ -16,16 +16,30 @@
 //!   copies and upstreams, nothing else.
 //!
 //! [`check_answer`] adds the answers around the decision
-//! (src/serving/answer.rs):
-//! a challenge's realm is on the request's own host, a 429 has a
-//! `Retry-After`, and every `/v2` answer names its range data.
+//! (src/serving/answer.rs): every answer carries one `Cache-Control`,
+//! `no-store` but for the legacy 301; a challenge's realm is on the
+//! request's own host and the challenged request checked nothing; a 429
+//! has a `Retry-After`; every `/v2` answer names its range data.
+//!
+//! [`check_rejections`] runs the request again against copies that refuse
+//! it or lack what it asks (what a client can make them answer): no
+//! breaker counts anything, and a rejection routes the request as if the
+//! copy had not been asked.
 
+use crate::decision::block_on;
+use crate::sim::{Copy, Sim};
+use registry_edge::checks::blob::{
+    BlobCheck, CheckReport, CheckSource, CheckState, CheckTarget, Outcome,
+};
 use registry_edge::config::Config;
-use registry_edge::decision::Decision;
+use registry_edge::decision::{decide, Decision, Observed};
+use registry_edge::places::RangeTables;
 use registry_edge::request::Request;
 use registry_edge::serving::status::RANGES_HEADER;
 use registry_edge::serving::Answer;
+use std::cell::RefCell;
 use std::collections::BTreeSet;
+use std::rc::Rc;
 
 /// Every status a decision may answer with.
 pub const STATUSES: [u16; 9] = [200, 301, 307, 400, 401, 404, 405, 414, 429];
@@ -184,6 +198,10 @@ pub fn check_answer(request: &Request<'_>, config: &Config, answer: &Answer<'_>,
         Answer::Decided(decision) => return check(request, config, decision, asked),
         Answer::Challenge(challenge) => {
             assert_eq!(reply.status, 401);
+            assert!(
+                asked.is_empty(),
+                "{request:?}: a challenged request checked {asked:?}"
+            );
             let realm = challenge
                 .strip_prefix("Bearer realm=\"")
                 .and_then(|r| r.split_once('"'))
@@ -210,6 +228,13 @@ pub fn check_answer(request: &Request<'_>, config: &Config, answer: &Answer<'_>,
         Answer::Token(_) | Answer::Status(_) => assert_eq!(reply.status, 200),
     }
     assert!(STATUSES.contains(&reply.status), "{request:?}: {answer:?}");
+    let cache_control: Vec<&str> = reply
+        .headers
+        .iter()
+        .filter(|(k, _)| *k == "Cache-Control")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    assert_eq!(cache_control, ["no-store"], "{request:?}: {answer:?}");
     for (name, value) in &reply.headers {
         assert!(header_safe(value), "{request:?}: header {name}: {value:?}");
     }
@@ -256,5 +281,69 @@ fn check_location(request: &Request<'_>, location: &str, config: &Config) {
     assert!(
         rest.is_empty() || rest.starts_with('/'),
         "{request:?}: {location:?}"
+    );
+}
+
+/// Statuses a client can make a copy answer by what it asks: refusals of
+/// the request (too long a name, a name it does not serve) and absence.
+pub const CLIENT_CHOSEN_STATUSES: [u16; 7] = [400, 401, 403, 404, 405, 410, 414];
+
+/// A blob check that answers every question with one outcome.
+pub struct Always(pub Outcome);
+
+impl BlobCheck for Always {
+    async fn check(&self, _target: CheckTarget<'_>) -> CheckReport {
+        CheckReport {
+            outcome: self.0,
+            source: CheckSource::Head,
+            ms: 0,
+        }
+    }
+}
+
+/// Asserts, for one request, that what a client can make the copies
+/// answer changes no breaker and that a rejection changes no route;
+/// `pick` chooses the copies' status from [`CLIENT_CHOSEN_STATUSES`].
+pub fn check_rejections(
+    request: &Request<'_>,
+    config: &Config,
+    tables: &RangeTables<'_>,
+    observed: &Observed<'_>,
+    pick: usize,
+) {
+    // Rejected, every copy routes the request as an unasked one.
+    let status = CLIENT_CHOSEN_STATUSES[pick % CLIENT_CHOSEN_STATUSES.len()];
+    let rejected = block_on(decide(
+        request,
+        config,
+        tables,
+        &Always(Outcome::Rejected(status)),
+        observed,
+    ));
+    let unasked = block_on(decide(
+        request,
+        config,
+        tables,
+        &Always(Outcome::BreakerOpen),
+        observed,
+    ));
+    assert_eq!(
+        (rejected.status(), rejected.location()),
+        (unasked.status(), unasked.location()),
+        "{request:?}: a rejected check moved the request"
+    );
+
+    // Through the real check, every copy answering that status.
+    let sim = Sim::at(1_800_000_000_000);
+    for base in allowed_bases(config) {
+        sim.set_copy(&base, Copy::Status(status));
+    }
+    let state: Rc<RefCell<CheckState>> = Rc::default();
+    let checker = sim.checker(&state, "registry.k8s.io", config.checks);
+    sim.run(decide(request, config, tables, &checker, observed));
+    sim.settle();
+    assert!(
+        !state.borrow().breakers.any_counted(),
+        "{request:?}: a {status} answer counted against a copy"
     );
 }

@@ -15,6 +15,7 @@
 use registry_edge::checks::blob::{
     CheckIo, CheckSettings, CheckState, Checker, ColoEntry, Failure, HeadAnswer,
 };
+use registry_edge::checks::upstream_health::HealthIo;
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
@@ -60,6 +61,22 @@ struct Inner {
     colo_writes_hang: Cell<bool>,
     lose_background: Cell<bool>,
     warnings: RefCell<Vec<String>>,
+    kv: RefCell<Kv>,
+    kv_reads: RefCell<Vec<u64>>,
+}
+
+/// How the health record's KV store answers reads.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Kv {
+    /// No record.
+    #[default]
+    Empty,
+    /// This text, after `delay_ms`.
+    Holds { text: String, delay_ms: u64 },
+    /// An error, at once.
+    Fails,
+    /// Never answers.
+    Hangs,
 }
 
 /// The simulated runtime; clones share it.
@@ -190,7 +207,7 @@ impl Sim {
     /// Lets time pass for `ms`, running background tasks meanwhile.
     pub fn pass(&self, ms: u64) {
         let io = self.clone();
-        self.run(async move { io.sleep(ms).await });
+        self.run(async move { CheckIo::sleep(&io, ms).await });
     }
 
     /// Runs background tasks until none is left or all that remain can
@@ -308,7 +325,7 @@ impl CheckIo for Sim {
             .map(|(_, copy)| *copy);
         match behaviour.unwrap_or(Copy::Refuses) {
             Copy::Serves { delay_ms } if delay_ms < timeout_ms => {
-                self.sleep(delay_ms).await;
+                CheckIo::sleep(self, delay_ms).await;
                 Ok(if self.0.present.borrow().contains(url) {
                     200
                 } else {
@@ -316,7 +333,7 @@ impl CheckIo for Sim {
                 })
             }
             Copy::Serves { .. } | Copy::Hangs => {
-                self.sleep(timeout_ms).await;
+                CheckIo::sleep(self, timeout_ms).await;
                 Err(Failure::Timeout)
             }
             Copy::Status(status) => Ok(status),
@@ -353,6 +370,53 @@ impl CheckIo for Sim {
 
     fn warn(&self, message: &str) {
         self.0.warnings.borrow_mut().push(message.to_string());
+    }
+}
+
+impl Sim {
+    /// How KV answers reads from now on.
+    pub fn set_kv(&self, kv: Kv) {
+        *self.0.kv.borrow_mut() = kv;
+    }
+
+    /// When each KV read started.
+    pub fn kv_reads(&self) -> Vec<u64> {
+        self.0.kv_reads.borrow().clone()
+    }
+}
+
+impl HealthIo for Sim {
+    fn now_ms(&self) -> u64 {
+        self.now()
+    }
+
+    fn sleep(&self, ms: u64) -> impl Future<Output = ()> {
+        CheckIo::sleep(self, ms)
+    }
+
+    async fn read(&self) -> Result<Option<String>, String> {
+        self.0.kv_reads.borrow_mut().push(self.now());
+        let kv = self.0.kv.borrow().clone();
+        match kv {
+            Kv::Empty => Ok(None),
+            Kv::Holds { text, delay_ms } => {
+                CheckIo::sleep(self, delay_ms).await;
+                Ok(Some(text))
+            }
+            Kv::Fails => Err("KV GET failed".into()),
+            Kv::Hangs => {
+                Never.await;
+                Ok(None)
+            }
+        }
+    }
+
+    fn background(&self, task: impl Future<Output = ()> + 'static) {
+        CheckIo::background(self, task)
+    }
+
+    fn warn(&self, message: &str) {
+        CheckIo::warn(self, message)
     }
 }
 
