@@ -158,7 +158,7 @@ test('mirror port closed: upstream, quickly', async () => {
 
 // Only 403, 404 and 410 mean absent (S3 answers 403 for a
 // missing key); any other answer says nothing about the blob.
-test('403 and 410 are absent (cached); 3xx, 408, 429 and other 4xx are failures (not cached)', async () => {
+test('403 and 410 are absent (cached); 3xx, 408 and 429 are failures, other 4xx rejections (neither cached)', async () => {
   for (const status of [403, 410]) {
     const b = blob(`absent by ${status}`);
     mirror.setMode('status', { status });
@@ -177,11 +177,14 @@ test('403 and 410 are absent (cached); 3xx, 408, 429 and other 4xx are failures 
     const b = blob(`failure by ${status}`);
     mirror.addBlob(b.digest, b.bytes);
     mirror.setMode('status', { status });
+    // A 4xx other than these refuses the request the client chose: it says
+    // nothing about the copy, and the reason says so.
+    const what = [408, 429].includes(status) || status < 400 ? `failed (status ${status})` : `rejected (status ${status})`;
     try {
       for (let i = 0; i < 2; i++) {
         const res = await pull(b.digest);
         assert.equal(res.headers.location, upstreamFor(b.digest));
-        assert.equal(reason(res), `blob: AWS eu-west-3, eu-west-3 mirror failed (status ${status}) -> upstream`);
+        assert.equal(reason(res), `blob: AWS eu-west-3, eu-west-3 mirror ${what} -> upstream`);
       }
       assert.equal(mirror.countFor('HEAD', b.digest), 2, `${status}: not cached`);
     } finally {

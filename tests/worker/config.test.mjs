@@ -64,3 +64,16 @@ test('missing required variable: 500 naming it', async () => {
   assert.equal(res.status, 500);
   assert.match(res.body, /UPSTREAM_REGISTRY_ENDPOINT/);
 });
+
+test('a region name that would reach the reason header is a configuration error, not a broken header', async () => {
+  const worker = await startWorker({
+    vars: {
+      UPSTREAM_REGISTRY_ENDPOINT: 'https://upstream.example',
+      UPSTREAM_REGIONS: [{ name: 'us east4\u0000', endpoint: 'https://us-east4.example', lat: 39, lon: -77 }],
+    },
+  });
+  stops.push(() => worker.stop());
+  const res = await request(worker.url, '/v2/pause/manifests/latest', { headers: { 'CF-Connecting-IP': IP.awsUsEast1 } });
+  assert.equal(res.status, 500);
+  assert.match(res.body, /UPSTREAM_REGIONS: entry 0 .*a region name is 1 to 63 characters of a-z, 0-9 and -/);
+});
