@@ -294,9 +294,10 @@ async fn redirect_pull<'c, B: BlobCheck>(
         )
     };
     if let Some(signatures) = upstream.signature_endpoint.as_deref() {
-        // Cosign signatures and attestations, and referrers (which list
-        // them), live in one canonical registry, when there is one;
-        // otherwise they are manifests and referrers like any other.
+        // Signatures and attestations, by their tags (the referrers tag
+        // schema, cosign's) and through referrers (which list them), live
+        // in one canonical registry, when there is one; otherwise they are
+        // manifests and referrers like any other.
         if pull.is_signature_tag() {
             return to_signatures(signatures, Reason::Signature);
         }
