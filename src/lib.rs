@@ -9,8 +9,8 @@
 //!   compiled from the committed snapshot) and the distances between them;
 //! - [`request`]: one request, read once into typed values;
 //! - [`config`]: the worker's variables, in typed groups;
-//! - [`checks`]: the platform-free cores of the blob existence check and of
-//!   the upstream health record;
+//! - [`checks`]: the platform-free cores of the blob existence check, of
+//!   the upstream health record and of the known-repositories list;
 //! - [`decision`]: the redirect decision, a pure function, and the facts it
 //!   carries;
 //! - [`serving`]: the answer around the decision (rate limits, pull

@@ -24,8 +24,10 @@ pub struct Conditions<'a> {
     /// Milliseconds since the epoch.
     pub now_ms: f64,
     pub bindings: Bindings,
-    /// What the decision takes besides the request (docs/operating.md,
-    /// "Upstream health checks").
+    /// What the decision takes besides the request: the upstream health
+    /// record's verdict and the known-repositories list (docs/operating.md,
+    /// "Upstream health checks"; docs/request-handling.md, "Known
+    /// repositories").
     pub observed: Observed<'a>,
 }
 
@@ -99,6 +101,7 @@ pub async fn answer<'c, B: BlobCheck>(
             config,
             conditions.bindings,
             &crate::places::ranges::PROVIDERS,
+            conditions.observed.known_repositories,
             conditions.now_ms,
         )),
         (decision, _) => Answer::Decided(decision),

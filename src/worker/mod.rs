@@ -1,14 +1,15 @@
 //! The Cloudflare Workers adapter: converts between worker types and the
 //! plain decision core, performs the blob existence subrequests and caches
-//! their answers, asks the optional bindings, logs the record the core
-//! assembles, and runs the scheduled upstream health probe. No decision is
-//! made here.
+//! their answers, lists the upstream's repositories, asks the optional
+//! bindings, logs the record the core assembles, and runs the scheduled
+//! upstream health probe. No decision is made here.
 
 mod bindings;
 mod blob_check;
 mod convert;
 mod edge;
 mod entry;
+mod known_repositories;
 mod upstream_health;
 mod vars;
 
@@ -47,6 +48,8 @@ async fn handle(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys
     let fields = edge::EdgeFields::read(&incoming)?;
     let optional = bindings::Optional::of(&env);
     let unhealthy = upstream_health::unhealthy_upstreams(&env, &config.upstream).await;
+    let ctx = Rc::new(ctx);
+    let known = known_repositories::current(&config, &ctx, request.host);
     let conditions = Conditions {
         // Keyed like the decision places the client (Pseudo IPv4 included).
         rate_limited: optional.over_limit(request.client.address).await,
@@ -54,9 +57,10 @@ async fn handle(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys
         bindings: optional.present(),
         observed: Observed {
             unhealthy_upstreams: &unhealthy,
+            known_repositories: known.as_deref(),
         },
     };
-    let checker = blob_check::checker(config.checks, Rc::new(ctx), request.host);
+    let checker = blob_check::checker(config.checks, ctx, request.host);
     let answer = answer(
         &request,
         &conditions,
