@@ -8,8 +8,8 @@
 //! - [`places`]: where addresses and regions are (the range tables build.rs
 //!   compiled from the committed snapshot) and the distances between them;
 //! - [`request`]: one request, read once into typed values;
-//! - [`checks`]: the platform-free cores of the blob existence check and of
-//!   the upstream health record;
+//! - [`checks`]: the platform-free cores of the blob existence check, of
+//!   the upstream health record and of the known-repositories list;
 //! - [`config`]: the worker's variables, in typed groups;
 //! - [`decision`]: the redirect decision, a pure function, and the facts it
 //!   carries;

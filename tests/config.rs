@@ -571,3 +571,44 @@ fn operating_variables() {
         assert_eq!(e.variable, name, "{bad}: {e}");
     }
 }
+
+#[test]
+fn known_repositories_variables() {
+    let c = parse(&[UP]).unwrap();
+    assert_eq!(
+        (
+            c.known_repositories.enabled,
+            c.known_repositories.refresh_seconds
+        ),
+        (false, 600)
+    );
+    let c = parse(&[
+        UP,
+        ("KNOWN_REPOSITORIES", "true"),
+        ("KNOWN_REPOSITORIES_SECONDS", "60"),
+    ])
+    .unwrap();
+    assert_eq!(
+        (
+            c.known_repositories.enabled,
+            c.known_repositories.refresh_seconds
+        ),
+        (true, 60)
+    );
+    assert!(parse(&[UP, ("KNOWN_REPOSITORIES_SECONDS", "43200")]).is_ok());
+    for (name, bad) in [
+        ("KNOWN_REPOSITORIES", "yes"),
+        ("KNOWN_REPOSITORIES", "1"),
+        // More often than a minute would ask the upstream per request.
+        ("KNOWN_REPOSITORIES_SECONDS", "59"),
+        ("KNOWN_REPOSITORIES_SECONDS", "0"),
+        // A list must be listed again before it is a day old.
+        ("KNOWN_REPOSITORIES_SECONDS", "43201"),
+        ("KNOWN_REPOSITORIES_SECONDS", "10m"),
+    ] {
+        let e = error(&[UP, (name, bad)]);
+        assert_eq!(e.variable, name, "{bad}: {e}");
+    }
+    assert!(Config::variables().contains(&"KNOWN_REPOSITORIES"));
+    assert!(Config::variables().contains(&"KNOWN_REPOSITORIES_SECONDS"));
+}

@@ -2,18 +2,20 @@
 //! failure reproduces) against the invariants the fuzz target checks too
 //! (registry_edge_testkit::invariants): never a panic or a 5xx, only
 //! header-safe text, at most one blob check (of a configured copy), and
-//! every Location's scheme and host a configured one. The requests go
-//! through the whole answer (src/answer.rs: pull sessions, rate limits,
-//! status), and their records never hold the client address.
+//! every Location's scheme and host a configured one. Half of them are
+//! decided with a known-repositories list, and then no pull of another
+//! repository is redirected. The requests go through the whole answer
+//! (src/answer.rs: pull sessions, rate limits, status), and their records
+//! never hold the client address.
 
 use registry_edge::config::Config;
-use registry_edge::decision::{decide, Observed};
+use registry_edge::decision::{decide, Decision, Observed};
 use registry_edge::request::{Coordinates, RawRequest, Request};
 use registry_edge::serving::record::{Edge, Record};
 use registry_edge::serving::status::Bindings;
 use registry_edge::serving::{answer, Conditions};
 use registry_edge_testkit::fixture::{self, client_tables, D, D_HEX};
-use registry_edge_testkit::{block_on, config, invariants, Rng, ScriptedBlobs};
+use registry_edge_testkit::{block_on, config, invariants, known_list, Rng, ScriptedBlobs};
 use std::collections::BTreeSet;
 
 const DIGEST: &str = D;
@@ -56,7 +58,38 @@ impl Hostile for Rng {
 
 const SHA512: &str = "sha512:3b0998121425143be7164ea1555efbdf5b8a02ceedaa26e01910e7d017ff78ddbba27877bd42510a06cc14ac1bc6c451128ca3f0d0afba28b695e29b2702c9c7";
 
+/// A pull path the grammar accepts: what the properties need to reach the
+/// pull steps (hostile paths rarely parse).
+fn pull_path(rng: &mut Rng) -> String {
+    let long = "a".repeat(1 + rng.below(200));
+    let name = match rng.below(8) {
+        0 => long.as_str(),
+        _ => rng.pick(&[
+            "pause",
+            "kubernetes",
+            "sig-storage/csi-provisioner",
+            "not-a-k8s-repo",
+            "e2e/multi-arch",
+            "blobs/manifests",
+            "pause2",
+        ]),
+    };
+    let suffix = rng.pick(&["", ".sig", ".att", ".sbom", ".x"]);
+    let endpoint = match rng.below(6) {
+        0 => format!("manifests/{}", rng.pick(&["latest", "3.10", DIGEST])),
+        1 => format!("manifests/sha256-{HEX}{suffix}"),
+        2 => format!("blobs/{}", rng.pick(&[DIGEST, SHA512])),
+        3 => "tags/list".to_string(),
+        4 => format!("referrers/{DIGEST}"),
+        _ => format!("blobs/{DIGEST}"),
+    };
+    format!("/v2/{name}/{endpoint}")
+}
+
 fn hostile_path(rng: &mut Rng) -> String {
+    if rng.chance(15) {
+        return pull_path(rng);
+    }
     let pieces = [
         "pause",
         "kubernetes",
@@ -253,6 +286,9 @@ fn hostile_requests_never_escape() {
         "",
     ];
     let mut statuses = BTreeSet::new();
+    let mut unknown_repositories = 0;
+    // Names the generator's paths hold, and some it never makes.
+    let known = known_list(&["pause", "kubernetes", "blobs", "sig-storage", "e2e"]);
     for (index, config) in configs().iter().enumerate() {
         let mut rng = Rng(0x6b38_7324_0000 + index as u64);
         let check = ScriptedBlobs::default();
@@ -293,12 +329,23 @@ fn hostile_requests_never_escape() {
                 .collect();
             let observed = Observed {
                 unhealthy_upstreams: &unhealthy,
+                known_repositories: rng.chance(50).then_some(&known),
             };
             let decision = block_on(decide(&req, config, client_tables(), &check, &observed));
             let _ = decision.reason();
             statuses.insert(decision.status());
             invariants::check(&req, config, &decision, &check.take_asked());
             invariants::check_rejections(&req, config, client_tables(), &observed, rng.below(7));
+            if let (Some(list), Some(pull)) = (observed.known_repositories, req.route.pull()) {
+                let status = decision.status();
+                if status == 307 {
+                    assert!(list.knows(pull.repository), "{req:?} -> {decision:?}");
+                }
+            }
+            if let Decision::UnknownRepository(_) = decision {
+                assert!(observed.known_repositories.is_some(), "{req:?}");
+                unknown_repositories += 1;
+            }
             let conditions = Conditions {
                 rate_limited: rng.chance(3),
                 now_ms: rng.unit() * 2e12,
@@ -329,7 +376,8 @@ fn hostile_requests_never_escape() {
             }
         }
     }
-    // The generator reaches every kind of answer.
+    // The generator reaches every kind of answer, 404 NAME_UNKNOWN included.
+    assert!(unknown_repositories > 0, "never an unknown repository");
     for status in invariants::STATUSES {
         assert!(
             statuses.contains(&status),

@@ -8,22 +8,44 @@ use registry_edge_testkit::table::*;
 use registry_edge_testkit::*;
 
 #[test]
-fn cosign_signatures() {
+fn signature_tags_go_to_the_signature_upstream_unchecked() {
     let hex = &D[7..];
     let cfg = full_config();
     let blobs = FakeBlobs::default();
-    for suffix in ["sig", "att"] {
-        let d = get(&format!("/v2/pause/manifests/sha256-{hex}.{suffix}?x=1")).decide(&cfg, &blobs);
+    // The referrers tag schema (no suffix) and cosign's three suffixes.
+    for suffix in ["", ".sig", ".att", ".sbom"] {
+        let d = get(&format!("/v2/pause/manifests/sha256-{hex}{suffix}?x=1")).decide(&cfg, &blobs);
         assert_eq!(
             answer(&d),
-            location(&format!("https://signatures.example/v2/k8s-artifacts-prod/images/pause/manifests/sha256-{hex}.{suffix}?x=1"))
+            location(&format!("https://signatures.example/v2/k8s-artifacts-prod/images/pause/manifests/sha256-{hex}{suffix}?x=1"))
         );
         assert!(matches!(d.target(), Some(Target::SignatureUpstream { .. })));
+        assert_eq!(d.reason(), "signature tag -> signature upstream");
     }
-    // A near miss is an ordinary tag.
-    let tag = format!("sha256-{}.sig", &hex[1..]);
-    let d = get(&format!("/v2/pause/manifests/{tag}")).decide(&cfg, &blobs);
-    assert_eq!(answer(&d), location(&format!("{UP}/pause/manifests/{tag}")));
+    assert!(blobs.asked.borrow().is_empty() && blobs.asked_upstream.borrow().is_empty());
+    // Near misses are ordinary tags.
+    for tag in [
+        format!("sha256-{}.sig", &hex[1..]),
+        format!("sha256-{}", &hex[1..]),
+        format!("sha256-{hex}.sbom2"),
+        format!("sha512-{hex}"),
+    ] {
+        let d = get(&format!("/v2/pause/manifests/{tag}")).decide(&cfg, &blobs);
+        assert_eq!(
+            answer(&d),
+            location(&format!("{UP}/pause/manifests/{tag}")),
+            "{tag}"
+        );
+    }
+    // Without a signature upstream they are tags like any other.
+    let cfg = config(&[("UPSTREAM_REGISTRY_ENDPOINT", "https://upstream.example")]);
+    let d = get(&format!("/v2/pause/manifests/sha256-{hex}")).decide(&cfg, &blobs);
+    assert_eq!(
+        answer(&d),
+        location(&format!(
+            "https://upstream.example/v2/pause/manifests/sha256-{hex}"
+        ))
+    );
 }
 
 #[test]

@@ -10,7 +10,8 @@
 //!
 //! The input is structured (arbitrary) so that the fuzzer reaches the blob
 //! branch for every kind of client: a persona address, a random IPv4/IPv6
-//! address, or raw text; raw paths cover everything else.
+//! address, or raw text; raw paths cover everything else. Half the inputs
+//! are decided with a known-repositories list.
 
 #![no_main]
 
@@ -20,7 +21,7 @@ use registry_edge::config::Config;
 use registry_edge::decision::{decide, Observed};
 use registry_edge::request::{Coordinates, RawRequest, Request};
 use registry_edge_testkit::fixture::{self, client_tables};
-use registry_edge_testkit::{block_on, invariants, ScriptedBlobs};
+use registry_edge_testkit::{block_on, invariants, known_list, ScriptedBlobs};
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::OnceLock;
 
@@ -174,6 +175,9 @@ struct Input<'a> {
     client_ipv6: Client<'a>,
     coordinates: Option<(f64, f64)>,
     blob_answers: u8,
+    /// Decide with a known-repositories list (of some of [`NAMES`]' top
+    /// levels) or, as when none is known, without.
+    known_repositories: bool,
 }
 
 const NAMES: &[&str] = &[
@@ -285,13 +289,18 @@ fuzz_target!(|input: Input| {
     };
     let request = Request::read(&raw, client_tables());
     let blobs = ScriptedBlobs::new(input.blob_answers);
-    let decision = block_on(decide(&request, config, client_tables(), &blobs, &Observed::default()));
+    let known = known_list(&["pause", "e2e"]);
+    let observed = Observed {
+        known_repositories: input.known_repositories.then_some(&known),
+        ..Observed::default()
+    };
+    let decision = block_on(decide(&request, config, client_tables(), &blobs, &observed));
     invariants::check(&request, config, &decision, &blobs.take_asked());
     invariants::check_rejections(
         &request,
         config,
         client_tables(),
-        &Observed::default(),
+        &observed,
         usize::from(input.blob_answers),
     );
 });

@@ -6,6 +6,7 @@
 
 pub mod checks;
 pub mod hosts;
+pub mod known_repositories;
 pub mod mirrors;
 pub mod operating;
 pub mod upstream;
@@ -13,6 +14,7 @@ pub mod values;
 pub mod vars;
 
 pub use hosts::Hosts;
+pub use known_repositories::KnownRepositories;
 pub use mirrors::{Mirror, MirrorKey, MirrorName, Mirrors};
 pub use operating::Operating;
 pub use upstream::{Upstream, UpstreamRegion};
@@ -29,6 +31,7 @@ pub struct Config {
     /// The blob existence check and its breaker.
     pub checks: CheckSettings,
     pub hosts: Hosts,
+    pub known_repositories: KnownRepositories,
     pub operating: Operating,
 }
 
@@ -101,6 +104,7 @@ impl Config {
             mirrors: Mirrors::read(vars, sites),
             checks: checks::read(vars),
             hosts: Hosts::read(vars),
+            known_repositories: KnownRepositories::read(vars),
             operating: Operating::read(vars),
         }
     }

@@ -12,6 +12,7 @@ pub mod upstream;
 pub use reason::Reason;
 
 use crate::checks::blob::{BlobCheck, CheckReport, CheckTarget};
+use crate::checks::known_repositories::{top_level, RepositoryList};
 use crate::config::{Config, MirrorName, Upstream};
 use crate::oci::grammar::MAX_NAME_LEN;
 use crate::oci::{Endpoint, OciError, Pull};
@@ -90,6 +91,11 @@ pub enum Decision<'c> {
     BadRequest(&'static str),
     /// Any error on a `/v2/` path.
     Oci(OciError),
+    /// 404 `NAME_UNKNOWN` for a pull of a repository whose top-level name
+    /// the upstream does not list (docs/request-handling.md, "Known
+    /// repositories"): an OCI error, told apart from the others because
+    /// the record names why.
+    UnknownRepository(OciError),
 }
 
 impl<'c> Decision<'c> {
@@ -100,7 +106,7 @@ impl<'c> Decision<'c> {
             Decision::MethodNotAllowed { .. } => 405,
             Decision::NotFound => 404,
             Decision::BadRequest(_) => 400,
-            Decision::Oci(e) => e.status,
+            Decision::Oci(e) | Decision::UnknownRepository(e) => e.status,
         }
     }
 
@@ -131,6 +137,7 @@ impl<'c> Decision<'c> {
             Decision::NotFound => "not found".into(),
             Decision::BadRequest(reason) => (*reason).into(),
             Decision::Oci(e) => format!("{} {}", e.status, e.code),
+            Decision::UnknownRepository(_) => "unknown repository".into(),
         }
     }
 }
@@ -178,6 +185,10 @@ pub struct Observed<'a> {
     /// verdict; empty when health checks are off, the record is missing or
     /// stale.
     pub unhealthy_upstreams: &'a [String],
+    /// The upstream's top-level repositories; `None` when
+    /// `KNOWN_REPOSITORIES` is off or no usable list is known, and then
+    /// every repository is routed.
+    pub known_repositories: Option<&'a RepositoryList>,
 }
 
 /// Decides how to answer `req`; `tables` place regions (the worker passes
@@ -189,7 +200,7 @@ pub async fn decide<'c, B: BlobCheck>(
     blobs: &B,
     observed: &Observed<'_>,
 ) -> Decision<'c> {
-    match prepare(req, config) {
+    match prepare(req, config, observed) {
         Prepared::Answered(decision) => decision,
         Prepared::Pull(pull) => decide_pull(req, pull, config, tables, blobs, observed).await,
     }
@@ -206,9 +217,13 @@ pub enum Prepared<'r, 'a, 'c> {
     Pull(&'r Pull<'a>),
 }
 
-/// The steps that need no check, from "Legacy hosts" to "Reading the
-/// request".
-pub fn prepare<'r, 'a, 'c>(req: &'r Request<'a>, config: &'c Config) -> Prepared<'r, 'a, 'c> {
+/// The steps that need no check, from "Legacy hosts" to "Known
+/// repositories".
+pub fn prepare<'r, 'a, 'c>(
+    req: &'r Request<'a>,
+    config: &'c Config,
+    observed: &Observed<'_>,
+) -> Prepared<'r, 'a, 'c> {
     use Prepared::Answered;
     let oci = req.route.in_v2();
 
@@ -250,11 +265,16 @@ pub fn prepare<'r, 'a, 'c>(req: &'r Request<'a>, config: &'c Config) -> Prepared
         // The API version check, without an auth challenge.
         Route::Ping => Answered(Decision::ApiVersion),
         Route::Rejected(error) => Answered(Decision::Oci(error.clone())),
-        // A name the upstream would refuse is refused here, before any
-        // copy is asked about it.
+        // Before any copy is checked: a name the upstream would refuse, and
+        // a repository the upstream does not have (in no copy either).
         Route::Pull(pull) => match upstream_name_too_long(&config.upstream, pull) {
             Some(error) => Answered(Decision::Oci(error)),
-            None => Prepared::Pull(pull),
+            None => match observed.known_repositories {
+                Some(known) if !known.knows(pull.repository) => {
+                    Answered(Decision::UnknownRepository(name_unknown(pull.repository)))
+                }
+                _ => Prepared::Pull(pull),
+            },
         },
     }
 }
@@ -278,6 +298,18 @@ fn upstream_name_too_long(upstream: &Upstream, pull: &Pull<'_>) -> Option<OciErr
             ),
         )
     })
+}
+
+/// The distribution spec's error for a repository the registry lacks.
+fn name_unknown(repository: &str) -> OciError {
+    OciError::new(
+        404,
+        "NAME_UNKNOWN",
+        format!(
+            "repository name not known to registry: no repository {:?}",
+            top_level(repository)
+        ),
+    )
 }
 
 /// The redirect of `pull` (which [`prepare`] left to decide), with the
@@ -321,9 +353,10 @@ async fn redirect_pull<'c, B: BlobCheck>(
         )
     };
     if let Some(signatures) = upstream.signature_endpoint.as_deref() {
-        // Cosign signatures and attestations, and referrers (which list
-        // them), live in one canonical registry, when there is one;
-        // otherwise they are manifests and referrers like any other.
+        // Signatures and attestations, by their tags (the referrers tag
+        // schema, cosign's) and through referrers (which list them), live
+        // in one canonical registry, when there is one; otherwise they are
+        // manifests and referrers like any other.
         if pull.is_signature_tag() {
             return to_signatures(signatures, Reason::Signature);
         }

@@ -16,8 +16,8 @@ pub enum Reason<'c> {
     LegacyHost,
     InfoPage,
     PrivacyPolicy,
-    /// A manifest by a cosign signature or attestation tag: the signature
-    /// upstream.
+    /// A manifest by a signature tag (the referrers tag schema, cosign's
+    /// `.sig`, `.att`, `.sbom`): the signature upstream.
     Signature,
     /// Referrers (which list signatures): the signature upstream.
     Referrers,
@@ -178,7 +178,7 @@ impl fmt::Display for Reason<'_> {
             Reason::LegacyHost => f.write_str("legacy host"),
             Reason::InfoPage => f.write_str("info page"),
             Reason::PrivacyPolicy => f.write_str("privacy policy"),
-            Reason::Signature => f.write_str("cosign signature/attestation"),
+            Reason::Signature => f.write_str("signature tag -> signature upstream"),
             Reason::Referrers => f.write_str("referrers -> signature upstream"),
             Reason::Upstream {
                 asked,

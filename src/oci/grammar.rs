@@ -85,17 +85,18 @@ pub fn is_digest(digest: &str) -> bool {
     }
 }
 
-/// A cosign signature or attestation tag: `sha256-<64 hex>.sig` / `.att`.
-pub fn is_cosign_tag(tag: &str) -> bool {
+/// A tag naming signatures or attestations of the manifest with digest
+/// `sha256:<hex>`: the distribution spec's referrers tag schema
+/// (`sha256-<64 hex>`, what OCI 1.1 clients read when a registry has no
+/// referrers API) and cosign's tags (`.sig`, `.att`, `.sbom` after it).
+pub fn is_signature_tag(tag: &str) -> bool {
     let Some(rest) = tag.strip_prefix("sha256-") else {
         return false;
     };
-    let Some(hex) = rest
-        .strip_suffix(".sig")
-        .or_else(|| rest.strip_suffix(".att"))
-    else {
-        return false;
-    };
+    let hex = [".sig", ".att", ".sbom"]
+        .iter()
+        .find_map(|suffix| rest.strip_suffix(suffix))
+        .unwrap_or(rest);
     hex.len() == 64 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
@@ -160,12 +161,26 @@ mod tests {
     }
 
     #[test]
-    fn cosign_tags() {
+    fn signature_tags() {
         let h64 = "da86e6ba6ca197bf6bc5e9d900febd906b133eaa4750e6bed647b0fbe50ed43e";
-        assert!(is_cosign_tag(&format!("sha256-{h64}.sig")));
-        assert!(is_cosign_tag(&format!("sha256-{h64}.att")));
-        assert!(!is_cosign_tag(&format!("sha256-{h64}.sbom")));
-        assert!(!is_cosign_tag(&format!("sha256-{}.sig", &h64[1..])));
-        assert!(!is_cosign_tag(&format!("sha512-{h64}.sig")));
+        for suffix in ["", ".sig", ".att", ".sbom"] {
+            assert!(
+                is_signature_tag(&format!("sha256-{h64}{suffix}")),
+                "{suffix}"
+            );
+            assert!(!is_signature_tag(&format!("sha256-{}{suffix}", &h64[1..])));
+            assert!(!is_signature_tag(&format!("sha256-{h64}0{suffix}")));
+            assert!(!is_signature_tag(&format!("sha512-{h64}{suffix}")));
+            let upper = h64.to_uppercase();
+            assert!(!is_signature_tag(&format!("sha256-{upper}{suffix}")));
+        }
+        for other in [".sig.sig", ".foo", ".", ".SIG", "-sig", ".sig2"] {
+            assert!(
+                !is_signature_tag(&format!("sha256-{h64}{other}")),
+                "{other}"
+            );
+        }
+        assert!(!is_signature_tag("sha256-"));
+        assert!(!is_signature_tag("latest"));
     }
 }

@@ -21,7 +21,7 @@
 //! ([`super::canonical`]): `sha256%3A<hex>` is `sha256:<hex>`.
 
 use super::canonical::canonical_segment;
-use super::grammar::{is_cosign_tag, is_digest, is_name, is_tag};
+use super::grammar::{is_digest, is_name, is_signature_tag, is_tag};
 use super::OciError;
 use std::borrow::Cow;
 use std::fmt;
@@ -110,9 +110,10 @@ impl Pull<'_> {
         }
     }
 
-    /// A manifest by a cosign signature or attestation tag.
+    /// A manifest by a signature tag ([`is_signature_tag`]: the referrers
+    /// tag schema, cosign's `.sig`, `.att` and `.sbom`).
     pub fn is_signature_tag(&self) -> bool {
-        matches!(&self.endpoint, Endpoint::Manifest(Reference::Tag(tag)) if is_cosign_tag(tag))
+        matches!(&self.endpoint, Endpoint::Manifest(Reference::Tag(tag)) if is_signature_tag(tag))
     }
 
     /// Appends the canonical path after `/v2/` (`pause/manifests/3.10`).

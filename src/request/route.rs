@@ -41,7 +41,8 @@ pub enum Route<'a> {
 pub enum Kind {
     Ping,
     Manifest,
-    /// A manifest by a cosign signature or attestation tag.
+    /// A manifest by a signature tag (the referrers tag schema, cosign's
+    /// `.sig`, `.att`, `.sbom`).
     Signature,
     Blob,
     Tags,
@@ -190,11 +191,13 @@ mod tests {
             triple(&format!("/v2/a/b/manifests/sha256%3A{}", &D[7..])),
             ("manifest", s("a/b"), s(D))
         );
-        let sig = "sha256-da86e6ba6ca197bf6bc5e9d900febd906b133eaa4750e6bed647b0fbe50ed43e.sig";
-        assert_eq!(
-            triple(&format!("/v2/pause/manifests/{sig}")),
-            ("signature", s("pause"), s(sig))
-        );
+        for suffix in ["", ".sig", ".att", ".sbom"] {
+            let sig = format!("sha256-{}{suffix}", &D[7..]);
+            assert_eq!(
+                triple(&format!("/v2/pause/manifests/{sig}")),
+                ("signature", s("pause"), s(&sig))
+            );
+        }
         assert_eq!(
             triple(&format!("/v2/pause/blobs/{D}")),
             ("blob", s("pause"), s(D))

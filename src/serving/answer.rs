@@ -27,8 +27,10 @@ pub struct Conditions<'a> {
     /// Milliseconds since the epoch.
     pub now_ms: f64,
     pub bindings: Bindings,
-    /// What the decision takes besides the request (docs/operating.md,
-    /// "Upstream health checks").
+    /// What the decision takes besides the request: the upstream health
+    /// record's verdict and the known-repositories list (docs/operating.md,
+    /// "Upstream health checks"; docs/request-handling.md, "Known
+    /// repositories").
     pub observed: Observed<'a>,
 }
 
@@ -75,7 +77,7 @@ pub async fn answer<'c, B: BlobCheck>(
             .then(|| sessions::challenge(req.scheme, req.host))
             .flatten()
     };
-    let decision = match prepare(req, config) {
+    let decision = match prepare(req, config, &conditions.observed) {
         Prepared::Answered(decision) => decision,
         // Challenged before anything is checked: a manifest goes upstream
         // whatever the checks say, and a challenge must cost no HEAD.
@@ -98,6 +100,7 @@ pub async fn answer<'c, B: BlobCheck>(
             config,
             conditions.bindings,
             &crate::places::ranges::PROVIDERS,
+            conditions.observed.known_repositories,
             conditions.now_ms,
         )),
         (decision, _) => Answer::Decided(decision),

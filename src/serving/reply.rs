@@ -89,7 +89,7 @@ impl Decision<'_> {
             }
             Decision::NotFound => Reply::text(404, "404 page not found"),
             Decision::BadRequest(reason) => Reply::text(400, reason),
-            Decision::Oci(error) => Reply::oci(error),
+            Decision::Oci(error) | Decision::UnknownRepository(error) => Reply::oci(error),
         }
     }
 }

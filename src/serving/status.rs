@@ -1,10 +1,12 @@
 //! `GET /_status`: what is deployed. The build (version, git commit, when
 //! the range tables were compiled), the range data per provider (sync
 //! token, creation date, prefixes, age), the names of the configured
-//! copies and which optional features are on. Nothing secret and nothing
-//! about the client: URLs of copies are left out, names only.
+//! copies, which optional features are on and the known-repositories list
+//! the isolate uses. Nothing secret and nothing about the client: URLs of
+//! copies are left out, names only.
 
 use super::dates::{created_seconds, iso8601};
+use crate::checks::known_repositories::RepositoryList;
 use crate::config::{Config, MirrorName};
 use crate::places::ranges::Provenance;
 use serde_json::json;
@@ -51,11 +53,14 @@ pub fn ranges_header_value() -> &'static str {
     })
 }
 
-/// The `/_status` document. `now_ms` is the current time (for data ages).
+/// The `/_status` document. `known` is the known-repositories list the
+/// decision uses (`None`: off, or none usable); `now_ms` is the current
+/// time (for data ages).
 pub fn document(
     config: &Config,
     bindings: Bindings,
     providers: &[Provenance],
+    known: Option<&RepositoryList>,
     now_ms: f64,
 ) -> String {
     let now = (now_ms / 1000.0) as i64;
@@ -101,6 +106,12 @@ pub fn document(
             "log_sample_rate": config.operating.log_sample_rate,
             "upstream_health_checks": config.upstream.health_checks,
             "mirror_fallback_km": config.mirrors.fallback_km,
+            "known_repositories": {
+                "on": config.known_repositories.enabled,
+                // null while no usable list is known: every repository is routed.
+                "repositories": known.map(RepositoryList::len),
+                "age_seconds": known.map(|l| l.age_ms(now_ms.max(0.0) as u64) / 1000),
+            },
         },
     })
     .to_string()

@@ -1,14 +1,15 @@
 //! The Cloudflare Workers adapter: converts between worker types and the
 //! plain decision core, performs the blob existence subrequests and caches
-//! their answers, asks the optional bindings, logs the record the core
-//! assembles, and runs the scheduled upstream health probe. No decision is
-//! made here.
+//! their answers, lists the upstream's repositories, asks the optional
+//! bindings, logs the record the core assembles, and runs the scheduled
+//! upstream health probe. No decision is made here.
 
 mod bindings;
 mod blob_check;
 mod convert;
 mod edge;
 mod entry;
+mod known_repositories;
 mod upstream_health;
 mod vars;
 
@@ -49,6 +50,7 @@ async fn handle(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys
     let optional = bindings::Optional::of(&env);
     let ctx = Rc::new(ctx);
     let unhealthy = upstream_health::unhealthy_upstreams(&env, &ctx, &config.upstream).await;
+    let known = known_repositories::current(&config, &ctx, request.host);
     let conditions =
         Conditions {
             // The client as the decision places it (Pseudo IPv4 included).
@@ -61,6 +63,7 @@ async fn handle(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys
             bindings: optional.present(),
             observed: Observed {
                 unhealthy_upstreams: &unhealthy,
+                known_repositories: known.as_deref(),
             },
         };
     let checker = blob_check::checker(config.checks, ctx, request.host);

@@ -4,6 +4,8 @@
 //     -> persona front proxy (sets CF-Connecting-IP, one per persona)
 //       -> registry-edge under wrangler dev (configured through [vars] only)
 //          307 -> upstream logging proxy -> distribution registry (docker-registry)
+//                 (with `listing`, the proxy itself answers the listing of
+//                 the upstream's top-level repositories, as Artifact Registry does)
 //          307 -> mirror bucket of the client's AWS region (loopback server)
 //          307 -> default CDN (loopback server)
 //
@@ -33,17 +35,31 @@ const BLOB_PATH = /^\/v2\/(.+)\/blobs\/([a-z0-9]+:[a-zA-Z0-9=_-]+)$/;
  * @param {Record<string, unknown>} [opts.vars]  extra/overriding worker [vars]
  * @param {string[]} [opts.personaKeys]    which persona proxies to start (default: every one of RIG_PERSONAS)
  * @param {object} [opts.workerOptions]    more startWorker options (e.g. logLevel, extraToml)
+ * @param {boolean} [opts.listing]         the upstream proxy answers `GET /v2/<prefix>/tags/list` with a
+ *   `child` array of the pushed images' top-level names (the distribution registry has none);
+ *   `rig.listings()` counts those requests
  */
-export async function startEdgeRig({ workDir, missing = () => ({}), vars = {}, personaKeys, workerOptions = {} } = {}) {
+export async function startEdgeRig({ workDir, missing = () => ({}), vars = {}, personaKeys, workerOptions = {}, listing = false } = {}) {
   const stops = [];
   const rig = { stops };
+  let listings = 0; // kept apart from the upstream's log, which resetLogs empties
   try {
     rig.registry = await startRegistry({ dir: path.join(workDir, 'registry') });
     stops.push(() => rig.registry.stop());
     rig.images = await buildAndPushTestImages({ workDir: path.join(workDir, 'images'), registryHost: rig.registry.host });
 
     // "Artifact Registry": logs what reaches the upstream (no CF header).
-    rig.upstream = await startFrontProxy({ target: rig.registry.url, clientIp: null });
+    rig.upstream = await startFrontProxy({
+      target: rig.registry.url,
+      clientIp: null,
+      answer: listing
+        ? (req) => {
+            const answer = listingAnswer(req, rig.images);
+            if (answer) listings += 1;
+            return answer;
+          }
+        : undefined,
+    });
     stops.push(() => rig.upstream.stop());
 
     const lacking = missing(rig.images);
@@ -88,6 +104,8 @@ export async function startEdgeRig({ workDir, missing = () => ({}), vars = {}, p
     for (const [name, server] of Object.entries(rig.backends)) counts[name] = server.countFor('GET', digest);
     return counts;
   };
+  /** Listing requests (`GET /v2/<prefix>/tags/list`) the upstream answered since the start. */
+  rig.listings = () => listings;
   /** Existence-check HEADs the worker sent to the copies. */
   rig.mirrorHeads = () => Object.fromEntries(Object.entries(rig.backends).map(([n, s]) => [n, s.requests({ method: 'HEAD' }).length]));
   /** Expected backend of a blob for a persona, with every copy healthy. */
@@ -113,6 +131,19 @@ export async function startEdgeRig({ workDir, missing = () => ({}), vars = {}, p
     for (const stop of stops.reverse()) await stop().catch(() => {});
   };
   return rig;
+}
+
+const LISTING_PATH = `/v2/${UPSTREAM_PREFIX}/tags/list`;
+
+/** Artifact Registry's answer to the listing of UPSTREAM_PREFIX: its top-level repositories. */
+function listingAnswer({ method, url }, images) {
+  if (method !== 'GET' || url.split('?')[0] !== LISTING_PATH) return null;
+  const child = [...new Set(images.map((i) => i.name.split('/')[0]))].sort();
+  return {
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: UPSTREAM_PREFIX, child, manifest: {}, tags: [] }),
+  };
 }
 
 /** GETs of `digest` that reached the upstream registry, under any repository. */

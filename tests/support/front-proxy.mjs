@@ -42,9 +42,12 @@ function filterRaw(rawHeaders, drop) {
  * @param {number} [opts.upstreamTimeoutMs=30000]  per-request bound on the target
  * @param {boolean} [opts.preserveHost=true]  forward the client's Host (the
  *                                    proxy's address); false: Host = target's host:port
+ * @param {(req: {method: string, url: string}) => ({status: number, headers?: object, body?: string} | null)} [opts.answer]
+ *                                    answers a request itself instead of forwarding it
+ *                                    (logged like the others) when it returns an answer
  * @returns {Promise<{url, host, port, clientIp, log, resetLog, stop}>}
  */
-export async function startFrontProxy({ target, clientIp, headers = {}, port = 0, upstreamTimeoutMs = 30_000, preserveHost = true }) {
+export async function startFrontProxy({ target, clientIp, headers = {}, port = 0, upstreamTimeoutMs = 30_000, preserveHost = true, answer }) {
   const targetUrl = new URL(target);
   if (targetUrl.protocol !== 'http:') throw new Error('front proxy only forwards to http:// targets');
   const agent = new http.Agent({ keepAlive: true });
@@ -59,6 +62,16 @@ export async function startFrontProxy({ target, clientIp, headers = {}, port = 0
   const server = http.createServer((req, res) => {
     const entry = { time: Date.now(), method: req.method, url: req.url, status: null, location: null, durationMs: null };
     log.push(entry);
+    const own = answer?.({ method: req.method, url: req.url });
+    if (own) {
+      entry.status = own.status;
+      entry.durationMs = 0;
+      entry.answeredHere = true;
+      req.resume();
+      res.writeHead(own.status, own.headers ?? {});
+      res.end(req.method === 'HEAD' ? undefined : own.body);
+      return;
+    }
 
     // By default Host is kept as the client sent it so the target sees the
     // client-facing authority (as the worker would behind Cloudflare).

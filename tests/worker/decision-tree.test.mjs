@@ -121,11 +121,11 @@ test('6. paths that do not parse: OCI JSON errors', async () => {
   assert.ok(ociCode(unknown), unknown.body);
 });
 
-test('7. cosign signatures and attestations: the signature upstream', async () => {
+test('7. signature tags (the referrers tag schema, cosign\'s .sig, .att, .sbom): the signature upstream', async () => {
   const hex = present.digest.slice('sha256:'.length);
-  for (const suffix of ['sig', 'att']) {
-    const res = await get(`/v2/pause/manifests/sha256-${hex}.${suffix}`);
-    assertRedirect(res, 307, `${SIGNATURES}/v2/${PATH}/pause/manifests/sha256-${hex}.${suffix}`);
+  for (const suffix of ['', '.sig', '.att', '.sbom']) {
+    const res = await get(`/v2/pause/manifests/sha256-${hex}${suffix}`);
+    assertRedirect(res, 307, `${SIGNATURES}/v2/${PATH}/pause/manifests/sha256-${hex}${suffix}`);
   }
 });
 

@@ -40,6 +40,14 @@ test('[env.production] UPSTREAM_REGIONS is exactly registry.k8s.io\'s Artifact R
   }
 });
 
+test('known repositories are on everywhere, listed every 10 minutes', () => {
+  for (const env of [undefined, 'production', 'sandbox']) {
+    const { vars } = readConfig(env);
+    assert.equal(vars.KNOWN_REPOSITORIES, true, env ?? 'top level');
+    assert.equal(vars.KNOWN_REPOSITORIES_SECONDS, 600, env ?? 'top level');
+  }
+});
+
 test('the compatibility date the test and bench configs copy is the one wrangler reads', () => {
   for (const env of [undefined, 'production', 'sandbox']) assert.equal(compatibilityDate(), readConfig(env).compatibility_date, env);
 });
@@ -57,6 +65,8 @@ for (const env of [undefined, 'production', 'sandbox']) {
     try {
       const ping = await get('/v2/');
       assert.equal(ping.status, 200, ping.body);
+      const status = JSON.parse((await get('/_status')).body);
+      assert.equal(status.features.known_repositories.on, true);
       const manifest = await get('/v2/pause/manifests/3.10');
       assert.equal(manifest.status, 307, manifest.body);
       // wrangler dev's placeholder location is Austin, TX: in production

@@ -4,6 +4,7 @@
 use crate::fixture;
 use registry_edge::checks::blob::BlobCheck;
 use registry_edge::checks::blob::{CheckReport, CheckSource, CheckTarget, CopyKind, Outcome};
+use registry_edge::checks::known_repositories::RepositoryList;
 use registry_edge::config::Config;
 use registry_edge::decision::{decide, Decision, Observed};
 use registry_edge::places::RangeTables;
@@ -141,12 +142,14 @@ pub fn fixture_config(vars: &[(&str, &str)]) -> Config {
 }
 
 /// A request as the adapter reads it ([`RawRequest`], which it derefs
-/// to), and the health record's verdict for the decision.
+/// to), and what the worker observed for the decision.
 #[derive(Clone)]
 pub struct Req {
     pub request: RawRequest,
     /// Upstream regions the health record marks unhealthy.
     pub unhealthy: Vec<String>,
+    /// The known-repositories list, if one is known.
+    pub known: Option<RepositoryList>,
 }
 
 impl std::ops::Deref for Req {
@@ -174,6 +177,7 @@ pub fn get(target: &str) -> Req {
             ..RawRequest::default()
         },
         unhealthy: Vec::new(),
+        known: None,
     }
 }
 
@@ -215,6 +219,18 @@ impl Req {
         self.unhealthy = regions.iter().map(|r| r.to_string()).collect();
         self
     }
+    /// A known-repositories list of these top-level names.
+    pub fn known(mut self, repositories: &[&str]) -> Self {
+        self.known = Some(known_list(repositories));
+        self
+    }
+    /// What the worker observed, as the decision takes it.
+    pub fn observed(&self) -> Observed<'_> {
+        Observed {
+            unhealthy_upstreams: &self.unhealthy,
+            known_repositories: self.known.as_ref(),
+        }
+    }
     /// The request read, its client placed by the fixture client tables
     /// ([`fixture::client_tables`]).
     pub fn read(&self) -> Request<'_> {
@@ -233,17 +249,20 @@ impl Req {
         config: &'c Config,
         blobs: &impl BlobCheck,
     ) -> Decision<'c> {
-        let observed = Observed {
-            unhealthy_upstreams: &self.unhealthy,
-        };
         block_on(decide(
             &self.read_with(tables),
             config,
             tables,
             blobs,
-            &observed,
+            &self.observed(),
         ))
     }
+}
+
+/// A known-repositories list of these top-level names, listed at time 0.
+pub fn known_list(repositories: &[&str]) -> RepositoryList {
+    RepositoryList::new(repositories.iter().map(|r| r.to_string()), 0)
+        .expect("a list with a valid name")
 }
 
 /// (status, Location) of a decision.

@@ -10,6 +10,7 @@
 //!   one's: no input moves a redirect to another host;
 //! - one `Cache-Control`, `no-store` on everything but the legacy 301;
 //! - a JSON reply body parses, and an OCI error has an `errors[0].code`;
+//! - an unknown repository is `404 NAME_UNKNOWN` and made no check;
 //! - at most one existence check of a copy, `<configured copy>/containers/images/…`,
 //!   and at most one of a regional upstream, `<configured upstream endpoint>/v2/…`,
 //!   only when `SIGNATURE_UPSTREAM_ENDPOINT` is set: checks ask configured
@@ -139,9 +140,18 @@ pub fn check(request: &Request<'_>, config: &Config, decision: &Decision<'_>, as
     {
         let body: serde_json::Value = serde_json::from_str(&reply.body)
             .unwrap_or_else(|e| panic!("{request:?}: body {:?}: {e}", reply.body));
-        if let Decision::Oci(_) = decision {
+        if let Decision::Oci(_) | Decision::UnknownRepository(_) = decision {
             assert!(body["errors"][0]["code"].is_string(), "{}", reply.body);
         }
+    }
+    if let Decision::UnknownRepository(_) = decision {
+        assert_eq!(status, 404, "{request:?}");
+        let body: serde_json::Value = serde_json::from_str(&reply.body).unwrap_or_default();
+        assert_eq!(body["errors"][0]["code"], "NAME_UNKNOWN", "{request:?}");
+        assert!(
+            asked.is_empty(),
+            "{request:?}: an unknown repository checked {asked:?}"
+        );
     }
 
     let copies = blob_bases(config);

@@ -1,7 +1,9 @@
-//! A simulated runtime for the blob check's state machine
-//! (`registry_edge::checks::blob::Checker`): a manual clock with timers,
-//! background tasks (what `ctx.waitUntil` runs), scripted copies answering
-//! HEADs, and an in-memory Cache API that records every operation.
+//! A simulated runtime for the checks' state machines (the blob check's
+//! `registry_edge::checks::blob::Checker`, the known-repositories
+//! `Refresher`): a manual clock with timers, background tasks (what
+//! `ctx.waitUntil` runs), scripted copies answering HEADs, a scripted
+//! upstream answering listings, and an in-memory Cache API that records
+//! every operation.
 //!
 //! Like the Workers runtime, a future that is no longer polled simply stops:
 //! its timers never fire for it and nothing of it is dropped. A test can
@@ -14,6 +16,9 @@
 
 use registry_edge::checks::blob::{
     CheckIo, CheckSettings, CheckState, Checker, ColoEntry, Failure, HeadAnswer,
+};
+use registry_edge::checks::known_repositories::{
+    ListState, ListingFailure, ListingIo, ListingPage, Refresher, MAX_PAGE_BYTES,
 };
 use registry_edge::checks::upstream_health::HealthIo;
 use std::cell::{Cell, RefCell};
@@ -35,6 +40,86 @@ pub enum Copy {
     Hangs,
     /// The connection fails at once.
     Refuses,
+}
+
+/// How the upstream answers one listing URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Listing {
+    /// This status, `Link` header and body, after `delay_ms`.
+    Answers {
+        status: u16,
+        link: Option<String>,
+        body: String,
+        delay_ms: u64,
+    },
+    /// Never answers (the listing times out).
+    Hangs,
+    /// The connection fails at once.
+    Refuses,
+}
+
+impl Listing {
+    /// 200 with a `child` array of `names`, at once.
+    pub fn children(names: &[&str]) -> Listing {
+        Listing::Answers {
+            status: 200,
+            link: None,
+            body: serde_json::json!({ "name": "k8s-artifacts-prod/images", "child": names, "manifest": {}, "tags": [] })
+                .to_string(),
+            delay_ms: 0,
+        }
+    }
+
+    /// This status and body, at once.
+    pub fn answer(status: u16, body: &str) -> Listing {
+        Listing::Answers {
+            status,
+            link: None,
+            body: body.to_string(),
+            delay_ms: 0,
+        }
+    }
+
+    /// The same answer with a `Link` header.
+    pub fn with_link(self, value: &str) -> Listing {
+        match self {
+            Listing::Answers {
+                status,
+                body,
+                delay_ms,
+                ..
+            } => Listing::Answers {
+                status,
+                link: Some(value.to_string()),
+                body,
+                delay_ms,
+            },
+            other => other,
+        }
+    }
+
+    /// The same answer after `ms`.
+    pub fn after(self, ms: u64) -> Listing {
+        match self {
+            Listing::Answers {
+                status, link, body, ..
+            } => Listing::Answers {
+                status,
+                link,
+                body,
+                delay_ms: ms,
+            },
+            other => other,
+        }
+    }
+}
+
+/// One Cache API operation on a text entry (the known-repositories list
+/// and attempt), with the entry's time to live.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TextOp {
+    Get(String),
+    Put(String, String, u64),
 }
 
 /// One Cache API operation, as the check performed it.
@@ -63,6 +148,11 @@ struct Inner {
     warnings: RefCell<Vec<String>>,
     kv: RefCell<Kv>,
     kv_reads: RefCell<Vec<u64>>,
+    listings: RefCell<HashMap<String, Listing>>,
+    gets: RefCell<Vec<(u64, String)>>,
+    /// Text entries: body and expiry (ms).
+    texts: RefCell<HashMap<String, (String, u64)>>,
+    text_ops: RefCell<Vec<(u64, TextOp)>>,
 }
 
 /// How the health record's KV store answers reads.
@@ -104,6 +194,68 @@ impl Sim {
         settings: CheckSettings,
     ) -> Checker<Sim> {
         Checker::new(state.clone(), self.clone(), host, settings)
+    }
+
+    /// The known-repositories list of one request on this runtime, with
+    /// the isolate's `state` (a fresh state is a fresh isolate of the same
+    /// colo).
+    pub fn refresher<'a>(
+        &self,
+        state: &Rc<RefCell<ListState>>,
+        host: &'a str,
+        listing_url: &'a str,
+        refresh_seconds: u32,
+    ) -> Refresher<'a, Sim> {
+        Refresher::new(
+            state.clone(),
+            self.clone(),
+            host,
+            listing_url,
+            refresh_seconds,
+        )
+    }
+
+    /// How the upstream answers GETs of `url` (others: 404).
+    pub fn set_listing(&self, url: &str, listing: Listing) {
+        self.0
+            .listings
+            .borrow_mut()
+            .insert(url.to_string(), listing);
+    }
+
+    /// Listing GETs sent so far: (time, URL).
+    pub fn gets(&self) -> Vec<(u64, String)> {
+        self.0.gets.borrow().clone()
+    }
+
+    /// Cache API operations on text entries so far: (time, operation).
+    pub fn text_ops(&self) -> Vec<(u64, TextOp)> {
+        self.0.text_ops.borrow().clone()
+    }
+
+    /// A text entry of the Cache API, if live: its body.
+    pub fn text_entry(&self, key: &str) -> Option<String> {
+        let now = self.now();
+        self.0
+            .texts
+            .borrow()
+            .get(key)
+            .filter(|(_, expires)| *expires > now)
+            .map(|(body, _)| body.clone())
+    }
+
+    /// Writes a text entry directly (as another isolate would).
+    pub fn text_insert(&self, key: &str, body: &str, ttl_seconds: u64) {
+        let expires = self.now() + ttl_seconds * 1000;
+        self.0
+            .texts
+            .borrow_mut()
+            .insert(key.to_string(), (body.to_string(), expires));
+    }
+
+    /// Forgets every text entry (a colo whose cache was evicted).
+    pub fn clear_texts(&self) {
+        self.0.texts.borrow_mut().clear();
     }
 
     pub fn set_copy(&self, base: &str, copy: Copy) {
@@ -370,6 +522,60 @@ impl CheckIo for Sim {
 
     fn warn(&self, message: &str) {
         self.0.warnings.borrow_mut().push(message.to_string());
+    }
+}
+
+impl ListingIo for Sim {
+    fn now_ms(&self) -> u64 {
+        self.now()
+    }
+
+    async fn get(&self, url: &str, timeout_ms: u64) -> Result<ListingPage, ListingFailure> {
+        self.0.gets.borrow_mut().push((self.now(), url.to_string()));
+        let listing = self.0.listings.borrow().get(url).cloned();
+        match listing.unwrap_or_else(|| Listing::answer(404, "")) {
+            Listing::Answers {
+                status,
+                link,
+                body,
+                delay_ms,
+            } if delay_ms < timeout_ms => {
+                CheckIo::sleep(self, delay_ms).await;
+                if body.len() > MAX_PAGE_BYTES {
+                    return Err(ListingFailure::TooLarge);
+                }
+                Ok(ListingPage { status, link, body })
+            }
+            Listing::Answers { .. } | Listing::Hangs => {
+                CheckIo::sleep(self, timeout_ms).await;
+                Err(ListingFailure::Timeout)
+            }
+            Listing::Refuses => Err(ListingFailure::Network),
+        }
+    }
+
+    async fn cache_get(&self, key: &str) -> Option<String> {
+        self.0
+            .text_ops
+            .borrow_mut()
+            .push((self.now(), TextOp::Get(key.to_string())));
+        self.text_entry(key)
+    }
+
+    async fn cache_put(&self, key: &str, body: String, ttl_seconds: u64) {
+        self.0.text_ops.borrow_mut().push((
+            self.now(),
+            TextOp::Put(key.to_string(), body.clone(), ttl_seconds),
+        ));
+        self.text_insert(key, &body, ttl_seconds);
+    }
+
+    fn background(&self, task: impl Future<Output = ()> + 'static) {
+        CheckIo::background(self, task)
+    }
+
+    fn warn(&self, message: &str) {
+        CheckIo::warn(self, message)
     }
 }
 
