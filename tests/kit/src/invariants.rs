@@ -37,7 +37,7 @@ use registry_edge::decision::{decide, Decision, Observed};
 use registry_edge::places::RangeTables;
 use registry_edge::request::Request;
 use registry_edge::serving::status::RANGES_HEADER;
-use registry_edge::serving::Answer;
+use registry_edge::serving::{Answer, Reply};
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::rc::Rc;
@@ -88,6 +88,16 @@ pub fn origin(url: &str) -> Option<&str> {
     Some(&url[..scheme_end + 3 + authority_end])
 }
 
+/// Every value of the header `name` in `reply`.
+fn values<'r>(reply: &'r Reply, name: &str) -> Vec<&'r str> {
+    reply
+        .headers
+        .iter()
+        .filter(|(k, _)| *k == name)
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
 fn header_safe(text: &str) -> bool {
     text.bytes().all(|b| (0x20..0x7f).contains(&b))
 }
@@ -106,12 +116,7 @@ pub fn check(request: &Request<'_>, config: &Config, decision: &Decision<'_>, as
         assert!(header_safe(value), "{request:?}: header {name}: {value:?}");
     }
     // One Cache-Control; nothing but the legacy 301 may be stored.
-    let cache_control: Vec<&str> = reply
-        .headers
-        .iter()
-        .filter(|(k, _)| *k == "Cache-Control")
-        .map(|(_, v)| v.as_str())
-        .collect();
+    let cache_control = values(&reply, "Cache-Control");
     assert_eq!(cache_control.len(), 1, "{request:?}: {cache_control:?}");
     assert!(
         status == 301 || cache_control[0].contains("no-store"),
@@ -238,13 +243,11 @@ pub fn check_answer(request: &Request<'_>, config: &Config, answer: &Answer<'_>,
         Answer::Token(_) | Answer::Status(_) => assert_eq!(reply.status, 200),
     }
     assert!(STATUSES.contains(&reply.status), "{request:?}: {answer:?}");
-    let cache_control: Vec<&str> = reply
-        .headers
-        .iter()
-        .filter(|(k, _)| *k == "Cache-Control")
-        .map(|(_, v)| v.as_str())
-        .collect();
-    assert_eq!(cache_control, ["no-store"], "{request:?}: {answer:?}");
+    assert_eq!(
+        values(&reply, "Cache-Control"),
+        ["no-store"],
+        "{request:?}: {answer:?}"
+    );
     for (name, value) in &reply.headers {
         assert!(header_safe(value), "{request:?}: header {name}: {value:?}");
     }
