@@ -5,9 +5,7 @@
 //! machine (`checks::blob::Checker`) on the simulated runtime, as the
 //! worker runs it.
 
-use registry_edge::checks::blob::{
-    BlobCheck, CheckReport, CheckSource, CheckState, CheckTarget, CopyKind, Failure, Outcome,
-};
+use registry_edge::checks::blob::{CheckState, Failure, Outcome};
 use registry_edge::config::Config;
 use registry_edge::decision::{decide, Decision, Observed, Target};
 use registry_edge_testkit::fixture::*;
@@ -205,22 +203,6 @@ fn only_with_a_signature_upstream_other_than_the_chosen_one() {
     assert!(blobs.asked_upstream.borrow().is_empty());
 }
 
-/// Answers one outcome for the regional upstream (copies have nothing).
-struct Upstream(Outcome);
-
-impl BlobCheck for Upstream {
-    async fn check(&self, target: CheckTarget<'_>) -> CheckReport {
-        CheckReport {
-            outcome: match target.kind {
-                CopyKind::Registry => self.0,
-                CopyKind::Mirror => Outcome::Absent,
-            },
-            source: CheckSource::Head,
-            ms: 0,
-        }
-    }
-}
-
 #[test]
 fn only_a_404_moves_the_request_errors_keep_the_region() {
     let cfg = config();
@@ -256,7 +238,13 @@ fn only_a_404_moves_the_request_errors_keep_the_region() {
     ];
     for (outcome, reason, endpoint) in cases {
         let req = get(&format!("/v2/{manifest}")).from(GCP_EUROPE_WEST1);
-        let d = req.decide(&cfg, &Upstream(outcome));
+        // Copies have nothing.
+        let checks = Outcomes {
+            mirror: Outcome::Absent,
+            registry: outcome,
+            ms: 0,
+        };
+        let d = req.decide(&cfg, &checks);
         assert_eq!(d.reason(), reason, "{outcome:?}");
         assert_eq!(d.location(), Some(at(endpoint, &manifest).as_str()));
     }

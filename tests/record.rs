@@ -15,7 +15,7 @@ use registry_edge::serving::record::{
 use registry_edge::serving::status::Bindings;
 use registry_edge::serving::{answer, Conditions};
 use registry_edge_testkit::fixture::{self, client_tables, CLIENT_PREFIXES, D};
-use registry_edge_testkit::{block_on, config, get, inside, Req, Rng};
+use registry_edge_testkit::{block_on, config, get, inside, Outcomes, Req, Rng};
 use serde_json::{json, Value};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -455,23 +455,6 @@ fn the_sample_rate_is_a_validated_fraction() {
     assert!((24_000..26_000).contains(&kept), "{kept}");
 }
 
-/// Mirrors lack everything, regional upstreams have everything; each
-/// answer takes 3 ms, from a HEAD.
-struct MirrorsLack;
-
-impl BlobCheck for MirrorsLack {
-    async fn check(&self, target: CheckTarget<'_>) -> CheckReport {
-        CheckReport {
-            outcome: match target.kind {
-                CopyKind::Mirror => Outcome::Absent,
-                CopyKind::Registry => Outcome::Present,
-            },
-            source: CheckSource::Head,
-            ms: 3,
-        }
-    }
-}
-
 #[test]
 fn the_decision_reports_the_checks_it_made() {
     let c = production_like();
@@ -485,7 +468,14 @@ fn the_decision_reports_the_checks_it_made() {
     assert_eq!(d.redirect().and_then(|r| r.check), None);
     // The mirror misses, then the regional upstream is asked: the last
     // check's source, both checks' time.
-    let d = blob.decide(&c, &MirrorsLack);
+    // Mirrors lack everything, regional upstreams have everything; each
+    // answer takes 3 ms, from a HEAD.
+    let mirrors_lack = Outcomes {
+        mirror: Outcome::Absent,
+        registry: Outcome::Present,
+        ms: 3,
+    };
+    let d = blob.decide(&c, &mirrors_lack);
     let report = d.redirect().and_then(|r| r.check).unwrap();
     assert_eq!((report.source.as_str(), report.ms), ("head", 6), "{d:?}");
     assert_eq!(report.outcome, Outcome::Present);

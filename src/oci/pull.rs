@@ -24,7 +24,6 @@ use super::canonical::canonical_segment;
 use super::grammar::{is_digest, is_name, is_signature_tag, is_tag};
 use super::OciError;
 use std::borrow::Cow;
-use std::fmt;
 
 /// The digest algorithms the grammar accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -134,14 +133,6 @@ impl Pull<'_> {
                 out.push_str(digest.as_str());
             }
         }
-    }
-}
-
-impl fmt::Display for Pull<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut path = String::new();
-        self.push_path(&mut path);
-        f.write_str(&path)
     }
 }
 
@@ -281,7 +272,9 @@ mod tests {
         assert_eq!(p.endpoint, Endpoint::Blob(Digest(D.into())));
         let p = parse_pull("pause/manifests/3%2E10").unwrap();
         assert_eq!(p.reference(), Some("3.10"));
-        assert_eq!(p.to_string(), "pause/manifests/3.10");
+        let mut path = String::new();
+        p.push_path(&mut path);
+        assert_eq!(path, "pause/manifests/3.10");
         // An encoded `/` stays encoded and is no tag.
         assert_eq!(code("pause/manifests/a%2Fb"), (404, "MANIFEST_UNKNOWN"));
         // Only the reference or digest of a manifest, blob or referrers

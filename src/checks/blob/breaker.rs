@@ -141,15 +141,6 @@ impl Breakers {
         }
     }
 
-    /// Consecutive failures counted against a closed copy (0 when it has
-    /// none, or is open or probing).
-    pub fn failures(&self, copy: &str) -> u32 {
-        match self.copies.get(copy) {
-            Some(State::Closed { failures }) => *failures,
-            _ => 0,
-        }
-    }
-
     /// Whether any copy has a failure counted or is not closed.
     pub fn any_counted(&self) -> bool {
         self.copies
@@ -290,10 +281,13 @@ mod tests {
         for i in 0..100 {
             assert_eq!(b.record(COPY, Health::Unknown, i, &S), Transition::None);
         }
-        assert_eq!(b.failures(COPY), 2);
         assert!(!b.is_open(COPY, 100, &S));
-        // A rejected probe tells nothing either: the next check probes.
-        b.record(COPY, Health::Failed, 100, &S);
+        // The two failures are still counted: a third opens it. A rejected
+        // probe tells nothing either: the next check probes.
+        assert_eq!(
+            b.record(COPY, Health::Failed, 100, &S),
+            Transition::Opened { until_ms: 30_100 }
+        );
         assert!(b.begin(COPY, 30_100));
         assert_eq!(
             b.record(COPY, Health::Unknown, 30_110, &S),

@@ -60,6 +60,40 @@ impl BlobCheck for FakeBlobs {
     }
 }
 
+/// Answers every check of a mirror or the CDN with `mirror` and every
+/// check of a regional registry with `registry`, from a HEAD that took
+/// `ms`.
+#[derive(Clone, Copy, Debug)]
+pub struct Outcomes {
+    pub mirror: Outcome,
+    pub registry: Outcome,
+    pub ms: u32,
+}
+
+impl Outcomes {
+    /// The same outcome from every copy, at once.
+    pub fn all(outcome: Outcome) -> Self {
+        Outcomes {
+            mirror: outcome,
+            registry: outcome,
+            ms: 0,
+        }
+    }
+}
+
+impl BlobCheck for Outcomes {
+    async fn check(&self, target: CheckTarget<'_>) -> CheckReport {
+        CheckReport {
+            outcome: match target.kind {
+                CopyKind::Mirror => self.mirror,
+                CopyKind::Registry => self.registry,
+            },
+            source: CheckSource::Head,
+            ms: self.ms,
+        }
+    }
+}
+
 /// Answers from a preset bit pattern (bit `n % 8` for the n-th question)
 /// and records every question: the hostile-input checks drive it.
 #[derive(Default)]

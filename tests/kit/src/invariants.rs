@@ -27,11 +27,9 @@
 //! breaker counts anything, and a rejection routes the request as if the
 //! copy had not been asked.
 
-use crate::decision::block_on;
+use crate::decision::{block_on, Outcomes};
 use crate::sim::{Copy, Sim};
-use registry_edge::checks::blob::{
-    BlobCheck, CheckReport, CheckSource, CheckState, CheckTarget, Outcome,
-};
+use registry_edge::checks::blob::{CheckState, Outcome};
 use registry_edge::config::Config;
 use registry_edge::decision::{decide, Decision, Observed};
 use registry_edge::places::RangeTables;
@@ -301,19 +299,6 @@ fn check_location(request: &Request<'_>, location: &str, config: &Config) {
 /// the request (too long a name, a name it does not serve) and absence.
 pub const CLIENT_CHOSEN_STATUSES: [u16; 7] = [400, 401, 403, 404, 405, 410, 414];
 
-/// A blob check that answers every question with one outcome.
-pub struct Always(pub Outcome);
-
-impl BlobCheck for Always {
-    async fn check(&self, _target: CheckTarget<'_>) -> CheckReport {
-        CheckReport {
-            outcome: self.0,
-            source: CheckSource::Head,
-            ms: 0,
-        }
-    }
-}
-
 /// Asserts, for one request, that what a client can make the copies
 /// answer changes no breaker and that a rejection changes no route;
 /// `pick` chooses the copies' status from [`CLIENT_CHOSEN_STATUSES`].
@@ -330,14 +315,14 @@ pub fn check_rejections(
         request,
         config,
         tables,
-        &Always(Outcome::Rejected(status)),
+        &Outcomes::all(Outcome::Rejected(status)),
         observed,
     ));
     let unasked = block_on(decide(
         request,
         config,
         tables,
-        &Always(Outcome::BreakerOpen),
+        &Outcomes::all(Outcome::BreakerOpen),
         observed,
     ));
     assert_eq!(
