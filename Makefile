@@ -30,11 +30,25 @@ DEBIAN_PACKAGES := $(shell awk '!/^\#/ && $$2 == "debian-tools" { print $$3 }' $
 
 DEV_PORT ?= 8787
 FUZZ_SECONDS ?= 60
+# The wrangler configuration and environment `make dev` serves and `make
+# smoke` checks a deployment against (ENV empty: the top level).
+CONFIG ?= wrangler.toml
+ENV ?=
+# Only from the command line: shells use an ENV environment variable for
+# their own start-up file.
+ifeq ($(origin ENV),environment)
+ENV :=
+endif
+ifeq ($(origin CONFIG),environment)
+CONFIG := wrangler.toml
+endif
+WRANGLER_CONFIG_ARGS = --config $(CONFIG) $(if $(ENV),--env $(ENV))
 
 .PHONY: help
 help:
-	@echo "make dev          serve the worker on 127.0.0.1:$(DEV_PORT) under wrangler dev (installs what is missing;"
+	@echo "make dev          serve the worker on 127.0.0.1:$(DEV_PORT) under wrangler dev [ENV=name] [CONFIG=file] (installs what is missing;"
 	@echo "                  GET /__scheduled runs the upstream health probe)"
+	@echo "make smoke URL=https://host [ENV=production]  check a running deployment from outside, as a client sees it"
 	@echo "make test         everything: lint, native tests, worker tests in workerd, end-to-end pulls, deploy dry run"
 	@echo "make setup        install everything the tests start (tests/support/programs.txt) and check it"
 	@echo "make build        worker-build --release into build/"
@@ -90,7 +104,15 @@ build: rust-tools node-tools
 	wasm-opt build/index_bg.wasm -o build/index_bg.wasm $(WASM_STRIP_FLAGS)
 
 dev: rust-tools node-tools
-	wrangler dev --ip 127.0.0.1 --port $(DEV_PORT) --test-scheduled
+	wrangler dev $(WRANGLER_CONFIG_ARGS) --ip 127.0.0.1 --port $(DEV_PORT) --test-scheduled
+
+# A running deployment, checked from outside against the configuration it
+# was deployed from (tests/smoke/run.mjs; docs/deploying.md, "Smoke test").
+.PHONY: smoke
+smoke: node-tools debian-tools
+	@[ -n "$(URL)" ] || { echo "usage: make smoke URL=https://registry.k8s.io ENV=production"; exit 2; }
+	node tests/smoke/run.mjs --url '$(URL)' --config '$(CONFIG)' $(if $(ENV),--env '$(ENV)') \
+		$(if $(IMAGE),--image '$(IMAGE)') $(if $(DIGEST),--digest '$(DIGEST)') $(if $(COMMIT),--commit '$(COMMIT)')
 
 # Checks the [vars] of the top level and of every [env.*] with the worker's
 # own parser, then bundles the production environment offline and prints

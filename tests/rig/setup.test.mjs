@@ -12,10 +12,10 @@ import { PROGRAMS, ProgramMissing, ROOT, resolveProgram } from '../support/progr
 import { runCommand, spawnGroup } from '../support/processes.mjs';
 
 /** `make -n <target>` in the repository: the commands it would run, in order. */
-function dryRun(target) {
+function dryRun(target, ...vars) {
   const env = { ...process.env };
   for (const inherited of ['MAKEFLAGS', 'MFLAGS', 'MAKELEVEL']) delete env[inherited];
-  return execFileSync(resolveProgram('make'), ['-n', target], { cwd: ROOT, env, encoding: 'utf8' }).split('\n');
+  return execFileSync(resolveProgram('make'), ['-n', target, ...vars], { cwd: ROOT, env, encoding: 'utf8' }).split('\n');
 }
 
 test('make test installs the Debian packages and checks every program before its first node --test', () => {
@@ -38,6 +38,13 @@ test('every target that starts programs installs them first', () => {
     const firstNode = lines.findIndex((l) => /^node (--test|benches|tests\/load)/.test(l));
     assert.ok(check >= 0 && check < firstNode, `make ${target} checks the programs before it starts one`);
   }
+});
+
+test('make smoke installs the Debian packages (skopeo) before it checks a deployment', () => {
+  const lines = dryRun('smoke', 'URL=https://registry.example');
+  const installLoop = lines.findIndex((l) => /for p in .*\bskopeo\b.*; do dpkg -s/.test(l));
+  const smoke = lines.findIndex((l) => /^node tests\/smoke\/run\.mjs --url 'https:\/\/registry\.example'/.test(l));
+  assert.ok(installLoop >= 0 && installLoop < smoke, lines.join('\n'));
 });
 
 test('a missing program stops the test with its name and the target that installs it', async () => {

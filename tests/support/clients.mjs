@@ -22,12 +22,13 @@ export async function toolVersion(binary, args = ['--version']) {
 
 /**
  * `skopeo copy [--all] docker://<ref> dir:<destDir>` and verify what landed.
+ * `tlsVerify` false (the loopback servers' case) also lets skopeo use plain HTTP.
  * @returns {Promise<{durationMs, ...DirImage}>} see readDirImage
  */
-export async function skopeoCopyToDir(ref, destDir, { all = true, timeoutMs = 60_000, retryTimes = 0, extraArgs = [] } = {}) {
+export async function skopeoCopyToDir(ref, destDir, { all = true, timeoutMs = 60_000, retryTimes = 0, extraArgs = [], tlsVerify = false } = {}) {
   const args = ['--insecure-policy', '--command-timeout', `${Math.ceil(timeoutMs / 1000)}s`, 'copy'];
   if (all) args.push('--all');
-  args.push('--src-tls-verify=false', '--retry-times', String(retryTimes), ...extraArgs, `docker://${ref}`, `dir:${destDir}`);
+  args.push(`--src-tls-verify=${tlsVerify}`, '--retry-times', String(retryTimes), ...extraArgs, `docker://${ref}`, `dir:${destDir}`);
   await mkdir(path.dirname(destDir), { recursive: true }); // skopeo creates only the last component
   const r = await runChecked('skopeo', args, { timeoutMs: timeoutMs + 5000 });
   return { durationMs: r.durationMs, ...(await readDirImage(destDir)) };

@@ -6,7 +6,7 @@
 //   const w = await startWorker({ vars: { UPSTREAM_REGISTRY_ENDPOINT: '...' } });
 //   await fetch(`${w.url}/v2/`); ... await w.stop();
 
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, makeTempDir, spawnGroup, stopGroup, waitForHttp } from './processes.mjs';
@@ -26,6 +26,30 @@ export function toToml(value) {
     return `{ ${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)} = ${toToml(v)}`).join(', ')} }`;
   }
   throw new Error(`cannot write ${value} as TOML`);
+}
+
+/**
+ * Write `<dir>/wrangler.toml` running the built worker (no [build] step)
+ * with these [vars] and bindings, under the shipped compatibility date.
+ * @returns {Promise<string>} the file's path
+ */
+export async function writeWranglerToml(dir, { vars = {}, entry = ENTRY, kvNamespaces = [], crons, extraToml = '' } = {}) {
+  const lines = [
+    'name = "registry-edge-test"',
+    `main = ${JSON.stringify(entry)}`,
+    `compatibility_date = ${toToml(compatibilityDate())}`,
+    '',
+    '[vars]',
+    ...Object.entries(vars).map(([k, v]) => `${k} = ${toToml(v)}`),
+    ...kvNamespaces.flatMap((binding) => ['', '[[kv_namespaces]]', `binding = ${toToml(binding)}`, `id = ${toToml(`${binding}-local`)}`]),
+    ...(crons ? ['', '[triggers]', `crons = ${toToml(crons)}`] : []),
+    '',
+    extraToml,
+  ];
+  const config = path.join(dir, 'wrangler.toml');
+  await mkdir(dir, { recursive: true });
+  await writeFile(config, `${lines.join('\n')}\n`);
+  return config;
 }
 
 /**
@@ -60,20 +84,7 @@ export async function startWorker({
 } = {}) {
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`make build\` first`);
   const tmp = await makeTempDir('registry-edge-worker-');
-  const lines = [
-    'name = "registry-edge-test"',
-    `main = ${JSON.stringify(entry)}`,
-    `compatibility_date = ${toToml(compatibilityDate())}`,
-    '',
-    '[vars]',
-    ...Object.entries(vars ?? {}).map(([k, v]) => `${k} = ${toToml(v)}`),
-    ...kvNamespaces.flatMap((binding) => ['', '[[kv_namespaces]]', `binding = ${toToml(binding)}`, `id = ${toToml(`${binding}-local`)}`]),
-    ...(crons ? ['', '[triggers]', `crons = ${toToml(crons)}`] : []),
-    '',
-    extraToml,
-  ];
-  const config = path.join(tmp.dir, 'wrangler.toml');
-  await writeFile(config, `${lines.join('\n')}\n`);
+  const config = await writeWranglerToml(tmp.dir, { vars, entry, kvNamespaces, crons, extraToml });
   const port = fixedPort ?? (await freePort());
   const inspectorPort = await freePort();
   const logFile = path.join(tmp.dir, 'wrangler.log');
