@@ -35,6 +35,9 @@ async function smoke(vars) {
   return { code: r.code, lines, output: `${r.stdout}\n${r.stderr}` };
 }
 
+/** The make variables naming the image pushed to the local registry. */
+const pushedImage = () => ({ IMAGE: `${image.name}:${image.tag}`, DIGEST: image.digest });
+
 const line = (lines, check) => lines.find((l) => l.slice(6).startsWith(`${check}:`));
 
 before(async () => {
@@ -61,7 +64,7 @@ after(async () => {
 });
 
 test('make smoke passes against make dev with the local registry', async (t) => {
-  const r = await smoke({ URL: devUrl, CONFIG: config, IMAGE: `${image.name}:${image.tag}`, DIGEST: image.digest });
+  const r = await smoke({ URL: devUrl, CONFIG: config, ...pushedImage() });
   assert.equal(r.code, 0, r.output);
   for (const l of r.lines.filter((l) => !l.startsWith('node ') && !/^\s/.test(l))) t.diagnostic(l);
   for (const check of ['ping', 'manifest by tag', 'pull', 'blob']) {
@@ -82,7 +85,7 @@ test('make smoke passes against make dev with the local registry', async (t) => 
 
 test('make smoke fails at the ping when no worker listens there', async () => {
   const url = `http://127.0.0.1:${await freePort()}`;
-  const r = await smoke({ URL: url, CONFIG: config, IMAGE: `${image.name}:${image.tag}`, DIGEST: image.digest });
+  const r = await smoke({ URL: url, CONFIG: config, ...pushedImage() });
   assert.notEqual(r.code, 0, r.output);
   assert.match(line(r.lines, 'ping') ?? '', /^FAIL {2}ping: fetch failed \(ECONNREFUSED\)/, r.output);
   assert.match(line(r.lines, 'pull') ?? '', /^FAIL {2}pull: skopeo copy/, r.output);
@@ -94,7 +97,7 @@ test('make smoke fails, naming the check, when the deployment answers other than
   // The same worker, checked against a configuration with another upstream
   // (as when the wrong environment was deployed), and another commit.
   const other = await writeConfig('other', { UPSTREAM_REGISTRY_ENDPOINT: 'https://upstream.example', UPSTREAM_REGISTRY_PATH: UPSTREAM_PREFIX });
-  const r = await smoke({ URL: devUrl, CONFIG: other, IMAGE: `${image.name}:${image.tag}`, DIGEST: image.digest, COMMIT: '0000000' });
+  const r = await smoke({ URL: devUrl, CONFIG: other, ...pushedImage(), COMMIT: '0000000' });
   assert.notEqual(r.code, 0, r.output);
   assert.match(line(r.lines, 'ping'), /^ok/);
   assert.match(line(r.lines, 'status'), /^warn {2}status: .*the deployed commit is not the one asked for 0000000/, r.output);
@@ -119,7 +122,7 @@ test('make smoke fails at ping and status when something other than the worker a
           : null,
   });
   try {
-    const r = await smoke({ URL: proxy.url, CONFIG: config, IMAGE: `${image.name}:${image.tag}`, DIGEST: image.digest });
+    const r = await smoke({ URL: proxy.url, CONFIG: config, ...pushedImage() });
     assert.notEqual(r.code, 0, r.output);
     assert.match(line(r.lines, 'ping'), /^FAIL {2}ping: GET \/v2\/ has Docker-Distribution-API-Version \(none\), not registry\/2\.0/, r.output);
     assert.match(line(r.lines, 'status'), /^FAIL {2}status: GET \/_status is not JSON: <html>parked/, r.output);
@@ -134,7 +137,7 @@ test('make smoke follows the token flow of a deployment with pull sessions on', 
   const vars = { UPSTREAM_REGISTRY_ENDPOINT: registry.url, UPSTREAM_REGISTRY_PATH: UPSTREAM_PREFIX, PULL_SESSIONS: true };
   const sessions = await startWorker({ vars });
   try {
-    const r = await smoke({ URL: sessions.url, CONFIG: await writeConfig('sessions', vars), IMAGE: `${image.name}:${image.tag}`, DIGEST: image.digest });
+    const r = await smoke({ URL: sessions.url, CONFIG: await writeConfig('sessions', vars), ...pushedImage() });
     assert.equal(r.code, 0, r.output);
     assert.match(line(r.lines, 'ping'), /^ok {4}ping: GET \/v2\/ 401 \(pull sessions: a Bearer challenge\)/, r.output);
     for (const check of ['manifest by tag', 'pull', 'blob']) assert.match(line(r.lines, check), /^ok/, r.output);

@@ -5,17 +5,16 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { unstable_readConfig } from 'wrangler';
 import { startWorker, ROOT } from '../support/worker.mjs';
 import { request } from '../support/http.mjs';
 import { runCommand } from '../support/processes.mjs';
 import { IP } from '../support/personas.mjs';
-import { compatibilityDate } from '../support/wrangler-toml.mjs';
+import { compatibilityDate, WRANGLER_TOML } from '../support/wrangler-toml.mjs';
 
 const D = 'sha256:da86e6ba6ca197bf6bc5e9d900febd906b133eaa4750e6bed647b0fbe50ed43e';
 const AR = (region) => `https://${region}-docker.pkg.dev`;
-const readConfig = (env) => unstable_readConfig({ config: path.join(ROOT, 'wrangler.toml'), env });
+const readConfig = (env) => unstable_readConfig({ config: WRANGLER_TOML, env });
 
 // The 22 regions where registry.k8s.io runs an oci-proxy with
 // UPSTREAM_REGISTRY_ENDPOINT https://<region>-docker.pkg.dev: kubernetes/k8s.io
@@ -122,7 +121,7 @@ for (const env of [undefined, 'production', 'sandbox']) {
 // domains only; and wrangler's local secrets file is never committed.
 test('the shipped environments are served on routes, not workers.dev; .dev.vars is git-ignored', async () => {
   for (const env of ['production', 'sandbox']) {
-    const config = unstable_readConfig({ config: path.join(ROOT, 'wrangler.toml'), env });
+    const config = readConfig(env);
     assert.equal(config.workers_dev, false, env);
     assert.ok(config.routes?.length > 0, `${env}: no routes`);
     for (const route of config.routes) assert.equal(route.custom_domain, true, `${env}: ${JSON.stringify(route)}`);
