@@ -119,8 +119,8 @@ smoke: node-tools debian-tools
 # the upload size.
 WRANGLER_ENVS := $(shell sed -n 's/^\[env\.\([a-z0-9_-]*\)\]$$/\1/p' wrangler.toml)
 deploy-check: build
-	cargo run --quiet --bin registry-edge -- config check wrangler.toml
-	@for env in $(WRANGLER_ENVS); do cargo run --quiet --bin registry-edge -- config check --env $$env wrangler.toml; done
+	cargo run --quiet -p registry-edge-cli -- config check wrangler.toml
+	@for env in $(WRANGLER_ENVS); do cargo run --quiet -p registry-edge-cli -- config check --env $$env wrangler.toml; done
 	wrangler deploy --dry-run --outdir dist --env production
 
 # ---- tests ----------------------------------------------------------------
@@ -152,6 +152,7 @@ test-e2e: setup build
 .PHONY: bench bench-workerd load fuzz
 bench: setup build
 	cargo bench --bench lookup
+	cargo bench -p registry-edge-cli --bench cli_lookup
 	cargo bench --bench lookup_peers
 	cargo bench --bench decision
 	cargo build --release --target wasm32-unknown-unknown --example wasm_lookup_bench --no-default-features

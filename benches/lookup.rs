@@ -1,17 +1,13 @@
 //! `make bench`: median lookup time over a fixed, seeded mix of 200,000 IPv4
 //! and 200,000 IPv6 addresses (half uniformly random, half inside published
-//! prefixes), the size of the baked tables, and the median wall time of
-//! `registry-edge lookup` reading those 400,000 addresses from stdin.
-//! Prints one `name value` line per figure. The same address mix is written
+//! prefixes) and the size of the baked tables (the CLI reading the same
+//! addresses is `cli/benches/cli_lookup.rs`). Prints one `name value` line per figure. The same address mix is written
 //! to target/bench/ for the wasm32 harness (benches/wasm/lookup.mjs) so both
 //! measure the same.
 
 use registry_edge::places::ranges::{self, TABLES};
 use registry_edge_testkit::lookup_mix::{lookup_mix, median, pass_ns, real_data};
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::Instant;
 
 const ROUNDS: usize = 31;
 
@@ -46,38 +42,4 @@ fn main() {
         median_ns(&v6, |a| TABLES.lookup_v6(a).is_some())
     );
     println!("table_bytes {}", ranges::table_bytes());
-
-    let mut text = String::new();
-    for ip in &v4 {
-        text.push_str(&format!("{ip}\n"));
-    }
-    for ip in &v6 {
-        text.push_str(&format!("{ip}\n"));
-    }
-    println!("cli_lookup_400k_ms {:.1}", cli_median_ms(&text));
-}
-
-/// Median wall time of the CLI answering `input` on stdin (11 runs).
-fn cli_median_ms(input: &str) -> f64 {
-    let mut samples: Vec<f64> = (0..11)
-        .map(|_| {
-            let start = Instant::now();
-            let mut child = Command::new(env!("CARGO_BIN_EXE_registry-edge"))
-                .arg("lookup")
-                .stdin(Stdio::piped())
-                .stdout(Stdio::null())
-                .spawn()
-                .expect("the CLI runs");
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(input.as_bytes())
-                .unwrap();
-            assert!(child.wait().unwrap().success());
-            start.elapsed().as_secs_f64() * 1000.0
-        })
-        .collect();
-    samples.sort_by(f64::total_cmp);
-    samples[samples.len() / 2]
 }

@@ -47,7 +47,7 @@ test('every relative link in the README and docs/ leads to a file', () => {
 
 test('every file of the repository a document names exists', () => {
   for (const doc of DOCS) {
-    for (const [file] of read(doc).matchAll(/\b(?:src|tests|benches|ranges|docs|fuzz|examples)\/[A-Za-z0-9_./-]+\.(?:rs|mjs|txt|md|json|lua)\b/g)) {
+    for (const [file] of read(doc).matchAll(/\b(?:src|tests|benches|ranges|docs|fuzz|examples|cli)\/[A-Za-z0-9_./-]+\.(?:rs|mjs|txt|md|json|lua)\b/g)) {
       assert.ok(existsSync(path.join(ROOT, file)), `${doc} names ${file}`);
     }
   }

@@ -106,7 +106,7 @@ fn ranges_prints_provenance_and_counts() {
 fn usage_errors() {
     let out = cli().output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8(out.stderr).unwrap().contains("usage:"));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("Usage:"));
 }
 
 #[test]
@@ -134,7 +134,7 @@ fn regions_lists_the_compiled_sites() {
 }
 
 fn shipped_config() -> String {
-    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/wrangler.toml")).unwrap()
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../wrangler.toml")).unwrap()
 }
 
 /// `config check` on a wrangler.toml of the test's own.
