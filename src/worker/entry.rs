@@ -1,11 +1,11 @@
 //! The fetch entry: a synchronous wasm-bindgen export instead of
-//! `#[event(fetch)]`'s async one. It polls the handler once and returns the
+//! `#[event(fetch)]`'s async one, called by the entry module
+//! (`src/worker/entry.js`). It polls the handler once and returns the
 //! `Response` itself when it is ready (every request except one whose blob
 //! check must wait for I/O), and only then hands the handler to a Promise.
 //! Under bare workerd this saves the per-request Promise, the
 //! `queueMicrotask` round trip and the `worker::Request` conversion
-//! (docs/performance.md). worker-build's shim still wraps this export, so
-//! its panic recovery stays.
+//! (docs/performance.md).
 
 use std::future::Future;
 use std::pin::Pin;
