@@ -22,9 +22,7 @@ use crate::serving::record::{sampled, Record};
 use crate::serving::{answer, Conditions};
 use std::rc::Rc;
 use worker::worker_sys::web_sys;
-use worker::{
-    console_error, console_log, event, Context, Env, Result, ScheduleContext, ScheduledEvent,
-};
+use worker::{console_error, event, Context, Env, Result, ScheduleContext, ScheduledEvent};
 
 #[event(start)]
 fn start() {
@@ -32,21 +30,20 @@ fn start() {
     console_error_panic_hook::set_once();
 }
 
-/// One request (exported as `fetch` by [`entry`]).
-async fn handle(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys::Response> {
+/// One request, as the entry module read it (exported as `fetch` by
+/// [`entry`]).
+async fn handle(text: String, env: Env, ctx: Context) -> Result<web_sys::Response> {
+    let incoming = convert::Incoming::parse(&text)?;
     let config: Rc<Config> = match vars::config(&env) {
         Ok(config) => config,
         Err(error) => {
             console_error!("registry-edge: invalid configuration: {error}");
-            return convert::respond(&req.method(), error.reply());
+            return convert::respond(incoming.method, error.reply(), None);
         }
     };
-    // Each request property is read from the runtime once, and the
-    // request is read once into the typed value every layer takes.
-    let incoming = convert::Incoming::read(&req);
-    let raw = convert::read_request(&incoming)?;
+    // The request is read once into the typed value every layer takes.
+    let raw = convert::read_request(&incoming);
     let request = Request::read(&raw, &TABLES);
-    let fields = edge::EdgeFields::read(&incoming)?;
     let optional = bindings::Optional::of(&env);
     let ctx = Rc::new(ctx);
     let unhealthy = upstream_health::unhealthy_upstreams(&env, &ctx, &config.upstream).await;
@@ -78,15 +75,21 @@ async fn handle(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys
     .await;
 
     let logged = sampled(config.operating.log_sample_rate, bindings::random_unit());
-    // The record is assembled only when someone reads it.
+    // The record is assembled only when someone reads it; its line goes
+    // out with the reply.
+    let mut line = None;
     if logged || optional.writes() {
-        let record = Record::new(&request, &answer, fields.edge());
+        let record = Record::new(&request, &answer, edge::edge(&incoming));
         optional.write(&record);
         if logged {
-            console_log!("{}", record.to_json());
+            line = Some(record.to_json());
         }
     }
-    convert::respond(request.method.as_str(), answer.reply(&request))
+    convert::respond(
+        request.method.as_str(),
+        answer.reply(&request),
+        line.as_deref(),
+    )
 }
 
 /// The cron trigger: probes the upstream regions (UPSTREAM_HEALTH_CHECKS).
