@@ -15,5 +15,7 @@ pub fn edge<'a>(req: &Incoming<'a>) -> Edge<'a> {
         colo: req.colo,
         country: req.country,
         user_agent: req.user_agent,
+        // The isolate's, not the request's: the handler adds it.
+        version: None,
     }
 }

@@ -12,13 +12,17 @@ mod entry;
 mod known_repositories;
 mod upstream_health;
 mod vars;
+mod version;
 
 use crate::config::Config;
 use crate::decision::Observed;
+use crate::places::ranges::PROVIDERS;
 use crate::places::TABLES;
 use crate::request::Request;
+use crate::serving::freshness::Freshness;
 use crate::serving::rate_limit;
-use crate::serving::record::{sampled, Record};
+use crate::serving::record::{sampled, Edge, Record};
+use crate::serving::status::Bindings;
 use crate::serving::{answer, Conditions};
 use std::rc::Rc;
 use worker::worker_sys::web_sys;
@@ -45,6 +49,7 @@ async fn handle(text: String, env: Env, ctx: Context) -> Result<web_sys::Respons
     let raw = convert::read_request(&incoming);
     let request = Request::read(&raw, &TABLES);
     let optional = bindings::Optional::of(&env);
+    let version = version::current(&env);
     let ctx = Rc::new(ctx);
     let unhealthy = upstream_health::unhealthy_upstreams(&env, &ctx, &config.upstream).await;
     let known = known_repositories::current(&config, &ctx, request.host);
@@ -57,7 +62,10 @@ async fn handle(text: String, env: Env, ctx: Context) -> Result<web_sys::Respons
                 }))
                 .await,
             now_ms: worker::js_sys::Date::now(),
-            bindings: optional.present(),
+            bindings: Bindings {
+                version,
+                ..optional.present()
+            },
             observed: Observed {
                 unhealthy_upstreams: &unhealthy,
                 known_repositories: known.as_deref(),
@@ -79,7 +87,11 @@ async fn handle(text: String, env: Env, ctx: Context) -> Result<web_sys::Respons
     // out with the reply.
     let mut line = None;
     if logged || optional.writes() {
-        let record = Record::new(&request, &answer, edge::edge(&incoming));
+        let edge = Edge {
+            version: version.map(|v| v.id),
+            ..edge::edge(&incoming)
+        };
+        let record = Record::new(&request, &answer, edge);
         optional.write(&record);
         if logged {
             line = Some(record.to_json());
@@ -92,11 +104,20 @@ async fn handle(text: String, env: Env, ctx: Context) -> Result<web_sys::Respons
     )
 }
 
-/// The cron trigger: probes the upstream regions (UPSTREAM_HEALTH_CHECKS).
+/// The cron trigger: the stale range data alarm (an error line per run while
+/// the data is older than RANGES_MAX_AGE_DAYS), then the upstream regions'
+/// probe (UPSTREAM_HEALTH_CHECKS).
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     match vars::config(&env) {
-        Ok(config) => upstream_health::probe_and_store(&env, &config.upstream).await,
+        Ok(config) => {
+            let now_ms = worker::js_sys::Date::now();
+            let max_age_days = config.operating.ranges_max_age_days;
+            if let Some(alarm) = Freshness::of(&PROVIDERS, now_ms, max_age_days).alarm() {
+                console_error!("{alarm}");
+            }
+            upstream_health::probe_and_store(&env, &config.upstream).await
+        }
         Err(error) => console_error!("registry-edge: invalid configuration: {error}"),
     }
 }
