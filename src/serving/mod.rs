@@ -6,6 +6,7 @@ pub mod dates;
 pub mod rate_limit;
 pub mod record;
 pub mod reply;
+pub mod sampling;
 pub mod sessions;
 pub mod status;
 
