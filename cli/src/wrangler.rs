@@ -67,8 +67,6 @@ pub struct Platform {
     pub ratelimits: Vec<String>,
     /// `[[kv_namespaces]]`: binding names.
     pub kv_namespaces: Vec<String>,
-    /// `[[r2_buckets]]`: (binding, bucket name).
-    pub r2_buckets: Vec<(String, String)>,
     /// `[triggers] crons`, the environment's own or else the top level's.
     pub crons: Vec<String>,
 }
@@ -115,10 +113,6 @@ impl Platform {
             .collect(),
             ratelimits: names(table, "ratelimits", "name")?,
             kv_namespaces: names(table, "kv_namespaces", "binding")?,
-            r2_buckets: bindings(table, "r2_buckets", &["binding", "bucket_name"])?
-                .into_iter()
-                .map(|mut b| (b.remove(0), b.remove(0)))
-                .collect(),
             crons,
         })
     }

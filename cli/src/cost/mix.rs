@@ -271,17 +271,19 @@ fn checked_copy(config: &Config, reason: &Reason<'_>, client: Option<Location>) 
         } => copy,
         BlobWay::Upstream { .. } => return None,
     };
-    let base = match copy.name {
-        CopyName::Mirror(MirrorName { cloud, region }) => {
-            &config
-                .mirrors
-                .by_region
-                .get(&(cloud, region.to_string()))?
-                .base
-        }
-        CopyName::DefaultBlobBase => config.mirrors.default_blob_base.as_ref()?,
-    };
-    Some(classify(base, client))
+    Some(classify(copy_base(config, copy.name)?, client))
+}
+
+/// The base URL of the copy `name` names in `config`.
+fn copy_base<'c>(config: &'c Config, name: CopyName<'_>) -> Option<&'c str> {
+    match name {
+        CopyName::Mirror(MirrorName { cloud, region }) => config
+            .mirrors
+            .by_region
+            .get(&(cloud, region.to_string()))
+            .map(|m| m.base.as_str()),
+        CopyName::DefaultBlobBase => config.mirrors.default_blob_base.as_deref(),
+    }
 }
 
 /// How a copy at `url` bills a client at `client`, by the URL's host:
