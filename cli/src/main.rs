@@ -137,8 +137,29 @@ fn main() -> ExitCode {
                 .path
                 .clone()
                 .unwrap_or_else(|| PathBuf::from("wrangler.toml"));
-            if !(args.requests >= 0.0 && args.requests.is_finite()) {
-                eprintln!("registry-edge cost: --requests must be a number of requests");
+            let counts = [
+                ("--requests", args.requests),
+                ("--cpu-ms", args.cpu_ms),
+                ("--log-event-bytes", args.log_event_bytes),
+                ("--blob-bytes", args.blob_bytes),
+                ("--manifest-bytes", args.manifest_bytes),
+                ("--isolates", args.isolates),
+                ("--queries", args.queries),
+            ];
+            let bad = counts
+                .iter()
+                .find(|(_, n)| !(n.is_finite() && *n >= 0.0))
+                .map(|(name, n)| format!("{name} {n}: not a number of at least 0"))
+                .or_else(|| {
+                    (!(0.0..=1.0).contains(&args.check_share)).then(|| {
+                        format!(
+                            "--check-share {}: not a share from 0 to 1",
+                            args.check_share
+                        )
+                    })
+                });
+            if let Some(problem) = bad {
+                eprintln!("registry-edge cost: {problem}");
                 return Exit::Unusable.into();
             }
             match wrangler::Environment::read(&path, args.environment.env.as_deref()) {

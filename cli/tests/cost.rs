@@ -159,6 +159,17 @@ fn bad_input_is_named() {
     let (code, _, err) = cost(&bad, &["--env", "t"]);
     assert_eq!(code, Some(1));
     assert!(err.contains("LOG_SAMPLE_RATE"), "{err}");
+    for args in [
+        ["--check-share", "1.5"],
+        ["--cpu-ms", "inf"],
+        ["--requests", "NaN"],
+    ] {
+        let mut all = vec!["--env", "t"];
+        all.extend_from_slice(&args);
+        let (code, _, err) = cost(SMALL, &all);
+        assert_eq!(code, Some(2), "{args:?}");
+        assert!(err.contains(args[0]), "{err}");
+    }
     let cron = SMALL.replace("*/10 * * * *", "0 0 1 * *");
     let (code, _, err) = cost(&cron, &["--env", "t"]);
     assert_eq!(code, Some(2));
