@@ -21,7 +21,8 @@ use crate::places::TABLES;
 use crate::request::Request;
 use crate::serving::freshness::Freshness;
 use crate::serving::rate_limit;
-use crate::serving::record::{sampled, Edge, Record};
+use crate::serving::record::{Edge, Record};
+use crate::serving::sampling;
 use crate::serving::status::Bindings;
 use crate::serving::{answer, Conditions};
 use std::rc::Rc;
@@ -82,18 +83,22 @@ async fn handle(text: String, env: Env, ctx: Context) -> Result<web_sys::Respons
     )
     .await;
 
-    let logged = sampled(config.operating.log_sample_rate, bindings::random_unit());
-    // The record is assembled only when someone reads it; its line goes
-    // out with the reply.
+    // One draw decides the line and the data point; errors are kept
+    // whatever it says. The record is assembled only when it is written;
+    // its line goes out with the reply.
+    let kept = sampling::always_kept(&answer);
+    let sample = sampling::sample(kept, config.operating.sampling(), bindings::random_unit());
     let mut line = None;
-    if logged || optional.writes() {
+    if sample.writes(optional.writes()) {
         let edge = Edge {
             version: version.map(|v| v.id),
             ..edge::edge(&incoming)
         };
         let record = Record::new(&request, &answer, edge);
-        optional.write(&record);
-        if logged {
+        if let Some(weight) = sample.point {
+            optional.write(&record, weight);
+        }
+        if sample.log {
             line = Some(record.to_json());
         }
     }
