@@ -11,7 +11,6 @@
 use crate::request::raw::split_url;
 use crate::request::{Coordinates, RawRequest};
 use crate::serving::Reply;
-use std::fmt::Write;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 use worker::worker_sys::web_sys;
@@ -118,13 +117,14 @@ extern "C" {
 /// log line (empty for none), then the body up to the end.
 pub fn respond(method: &str, reply: Reply, line: Option<&str>) -> Result<web_sys::Response> {
     let body = if method == "HEAD" { "" } else { &reply.body };
-    let mut packed = String::with_capacity(256 + body.len() + line.map_or(0, str::len));
-    // Writing to a String cannot fail.
-    let _ = write!(packed, "{}\n{}\n", reply.status, reply.headers.len());
+    let line = line.unwrap_or("");
+    let mut packed = String::with_capacity(256 + body.len() + line.len());
+    push_number(&mut packed, reply.status.into());
+    push_number(&mut packed, reply.headers.len());
     for (name, value) in &reply.headers {
         // The runtime refuses such a header; a line feed would also shift
         // the fields that follow it.
-        if value.contains(['\n', '\r']) {
+        if value.bytes().any(|b| b == b'\n' || b == b'\r') {
             return Err(Error::RustError(format!("invalid {name} header value")));
         }
         packed.push_str(name);
@@ -132,8 +132,26 @@ pub fn respond(method: &str, reply: Reply, line: Option<&str>) -> Result<web_sys
         packed.push_str(value);
         packed.push('\n');
     }
-    packed.push_str(line.unwrap_or(""));
+    packed.push_str(line);
     packed.push('\n');
     packed.push_str(body);
     Ok(make_response(&packed)?)
+}
+
+/// `n` in decimal and a line feed, without the formatting machinery.
+fn push_number(packed: &mut String, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &digit in &digits[at..] {
+        packed.push(char::from(digit));
+    }
+    packed.push('\n');
 }
