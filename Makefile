@@ -138,13 +138,15 @@ build: rust-tools node-tools
 # index_bg.wasm. wasm-bindgen runs with the flags worker-build gives it for
 # panic recovery. wasm-opt drops the names section worker-build keeps (~190
 # KB of symbol names for symbolised stack traces; panic messages keep their
-# text without it). Assembled in a staging directory, then moved in.
+# text without it; BUNDLE_KEEP_NAMES=1 keeps it, for symbolised profiles).
+# Assembled in a staging directory, then moved in.
 bundle: rust-tools node-tools
 	@[ -n "$(BUNDLE_WASM)" ] && [ -n "$(BUNDLE_OUT)" ] || { echo "usage: make bundle BUNDLE_WASM=crate.wasm BUNDLE_OUT=dir"; exit 2; }
 	rm -rf $(BUNDLE_OUT)/.staging && mkdir -p $(BUNDLE_OUT)/.staging
 	$(WASM_BINDGEN_BIN) $(BUNDLE_WASM) --out-dir $(BUNDLE_OUT)/.staging --out-name index --target module --no-typescript \
 		--experimental-reset-state-function --force-enable-abort-handler
-	$(WASM_OPT_BIN) $(BUNDLE_OUT)/.staging/index_bg.wasm -o $(BUNDLE_OUT)/.staging/index_bg.wasm $(WASM_OPT_FLAGS) $(WASM_STRIP_FLAGS)
+	$(WASM_OPT_BIN) $(BUNDLE_OUT)/.staging/index_bg.wasm -o $(BUNDLE_OUT)/.staging/index_bg.wasm $(WASM_OPT_FLAGS) \
+		$(if $(BUNDLE_KEEP_NAMES),-g --strip-producers $(WASM_FEATURES),$(WASM_STRIP_FLAGS))
 	@# As worker-build: wrangler's bundler takes a wasm module by a plain import.
 	sed -i 's/^import source /import /' $(BUNDLE_OUT)/.staging/index.js
 	cp src/worker/entry.js $(BUNDLE_OUT)/.staging/entry.js
