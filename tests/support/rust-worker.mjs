@@ -66,11 +66,13 @@ ${cargoSection(manifest, '[profile.release]')}
 ${cargoSection(manifest, '[package.metadata.wasm-pack.profile.release]')}
 `;
   const sources = { 'Cargo.toml': cargoToml, 'src/lib.rs': libRs, ...files };
-  // What else the bundle is made of: the tools, and for `entry` the
-  // Makefile's recipe and the entry module.
-  const workerBuild = (await runChecked('worker-build', ['--version'], { timeoutMs: 10_000 })).stdout;
-  const makeBundle = bundler === 'entry' ? await Promise.all(['Makefile', 'src/worker/entry.js'].map((f) => readFile(path.join(ROOT, f), 'utf8'))) : [];
-  const stamp = createHash('sha256').update(JSON.stringify([sources, bundler, workerBuild, makeBundle])).digest('hex');
+  // What else the bundle is made of: worker-build, or the Makefile's
+  // recipe and the entry module.
+  const made =
+    bundler === 'entry'
+      ? await Promise.all(['Makefile', 'src/worker/entry.js'].map((f) => readFile(path.join(ROOT, f), 'utf8')))
+      : (await runChecked('worker-build', ['--version'], { timeoutMs: 10_000 })).stdout;
+  const stamp = createHash('sha256').update(JSON.stringify([sources, bundler, made])).digest('hex');
   const out = path.join(dir, 'build');
   const stampFile = path.join(dir, '.build-stamp');
   if (existsSync(path.join(out, 'index_bg.wasm')) && existsSync(stampFile) && (await readFile(stampFile, 'utf8')) === stamp) return out;
