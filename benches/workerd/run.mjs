@@ -18,8 +18,8 @@
 // on error. Prints `name value` lines (comments start with #): medians
 // over rounds; the ratios are medians of per-round ratios (stats.mjs).
 //
-// Knobs (environment): BENCH_ROUNDS (7), BENCH_CPU_REQUESTS (20000 per case
-// and round), BENCH_CPU_CONNECTIONS (16), BENCH_LOAD_ROUNDS (5),
+// Knobs (environment): BENCH_ROUNDS (21), BENCH_CPU_REQUESTS (6000 per case
+// and round: short rounds, so that the cases compared run seconds apart), BENCH_CPU_CONNECTIONS (16), BENCH_LOAD_ROUNDS (5),
 // BENCH_LOAD_REQUESTS (20000), BENCH_LOAD_CONCURRENCY (64),
 // BENCH_STARTUP_ROUNDS (11); BENCH_VARS, a JSON object of [vars] set last
 // (e.g. '{"LOG_SAMPLE_RATE": 1}'); BENCH_BASELINE, the directory of
@@ -45,8 +45,8 @@ import { startup } from './startup.mjs';
 import { figure, pairedRatio } from './stats.mjs';
 
 const env = (name, fallback) => Number(process.env[name] ?? fallback);
-const ROUNDS = env('BENCH_ROUNDS', 7);
-const CPU_REQUESTS = env('BENCH_CPU_REQUESTS', 20_000);
+const ROUNDS = env('BENCH_ROUNDS', 21);
+const CPU_REQUESTS = env('BENCH_CPU_REQUESTS', 6_000);
 const CPU_CONNECTIONS = env('BENCH_CPU_CONNECTIONS', 16);
 const LOAD_ROUNDS = env('BENCH_LOAD_ROUNDS', 5);
 const LOAD_REQUESTS = env('BENCH_LOAD_REQUESTS', 20_000);
