@@ -56,6 +56,7 @@ help:
 	@echo "make bench-workerd CPU per request, throughput and start-up under bare workerd, against a JS and a Rust floor"
 	@echo "make load         20,000 mixed requests at concurrency 64 through wrangler dev"
 	@echo "make fuzz         cargo-fuzz the decision core for FUZZ_SECONDS (default 60)"
+	@echo "make bench-mirrors mirrors sync throughput against a plain upload, peak memory of a 1 GiB blob, a 10,000-blob audit"
 	@echo "make ranges       download the providers' ranges and rewrite ranges/cloud-ranges.txt (FROM=dir reads local files)"
 
 # ---- installation ---------------------------------------------------------
@@ -63,8 +64,8 @@ help:
 # setup installs every program of $(PROGRAMS) and checks that each one is
 # there; the targets that start them depend on it. build and dev need only
 # the Rust and npm tools (no apt-get on their path).
-.PHONY: setup rust-tools node-tools debian-tools
-setup: rust-tools node-tools debian-tools
+.PHONY: setup rust-tools node-tools debian-tools mirrors-tools
+setup: rust-tools node-tools debian-tools mirrors-tools
 	node tests/support/programs.mjs
 
 rust-tools:
@@ -74,6 +75,13 @@ rust-tools:
 	@# Not --locked: the registry mirror lacks the newest webpki-roots its lockfile names.
 	@[ "$$($(WASM_BINDGEN_BIN) --version 2>/dev/null)" = "wasm-bindgen $(WASM_BINDGEN_VERSION)" ] || \
 		cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force
+
+# The S3-compatible server of the mirrors tests (tests/support/s3-server.mjs).
+# 0.14.1 is the newest that Rust 1.95 builds.
+S3S_FS_VERSION := 0.14.1
+mirrors-tools:
+	@[ "$$(s3s-fs --version 2>/dev/null)" = "s3s-fs $(S3S_FS_VERSION)" ] || \
+		cargo install s3s-fs --version $(S3S_FS_VERSION) --features binary --locked --force
 
 node-tools: node_modules/.installed
 node_modules/.installed: package.json package-lock.json
@@ -90,7 +98,11 @@ debian-tools:
 
 # ---- build and run --------------------------------------------------------
 
-.PHONY: build dev deploy-check
+.PHONY: build dev deploy-check cli
+# The native command (target/debug/registry-edge) the mirrors tests run.
+cli:
+	cargo build -p registry-edge-cli
+
 # The same feature set worker-build enables for its wasm-opt pass.
 WASM_FEATURES := $(addprefix --enable-,mutable-globals sign-ext nontrapping-float-to-int bulk-memory multivalue reference-types exception-handling)
 # Exported: bench-workerd strips its hello-world floor the same way.
@@ -125,8 +137,8 @@ deploy-check: build
 
 # ---- tests ----------------------------------------------------------------
 
-.PHONY: test lint test-native test-rig test-worker test-e2e
-test: setup lint test-native test-rig test-worker test-e2e deploy-check
+.PHONY: test lint test-native test-rig test-worker test-e2e test-mirrors
+test: setup lint test-native test-rig test-worker test-e2e test-mirrors deploy-check
 
 lint: rust-tools
 	cargo fmt --all --check
@@ -147,9 +159,14 @@ test-worker: setup build
 test-e2e: setup build
 	node --test --test-concurrency=1 'tests/e2e/*.test.mjs'
 
+# registry-edge mirrors audit|sync against the distribution registry and
+# s3s-fs, then the worker pulling from the filled copy.
+test-mirrors: setup build cli
+	node --test --test-concurrency=1 'tests/mirrors/*.test.mjs'
+
 # ---- measurements ---------------------------------------------------------
 
-.PHONY: bench bench-workerd load fuzz
+.PHONY: bench bench-workerd bench-mirrors load fuzz
 bench: setup build
 	cargo bench --bench lookup
 	cargo bench -p registry-edge-cli --bench cli_lookup
@@ -164,6 +181,12 @@ bench: setup build
 # throughput of the make load mix, wasm start-up, each against floors.
 bench-workerd: setup build
 	node benches/workerd/run.mjs
+
+# The mirrors command's figures (benches/mirrors/run.mjs), with the command
+# built optimised and GNU time reading its peak memory.
+bench-mirrors: setup
+	cargo build --profile bench -p registry-edge-cli
+	REGISTRY_EDGE_BIN=$(CURDIR)/target/release/registry-edge node benches/mirrors/run.mjs
 
 load: setup build
 	node tests/load/run.mjs

@@ -4,6 +4,7 @@
 
 mod config_check;
 mod exit;
+mod mirrors;
 mod tables;
 mod wrangler;
 
@@ -40,6 +41,10 @@ enum Command {
     /// An environment's configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// The copies the worker redirects blobs to: audit them, fill them
+    /// (docs/mirrors.md).
+    #[command(subcommand)]
+    Mirrors(mirrors::MirrorsCommand),
 }
 
 #[derive(Subcommand)]
@@ -82,6 +87,7 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Mirrors(command) => mirrors::run(command).into(),
     }
 }
 
