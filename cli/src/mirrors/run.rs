@@ -313,6 +313,15 @@ impl Plan {
             )
             .await;
         }
+        // A replacing write is conditional on the ETag of the object found.
+        if let (true, Some(store)) = (writing, &store) {
+            for wrong in state.wrong.iter_mut().filter(|w| w.e_tag.is_none()) {
+                match store.e_tag(&wrong.digest).await {
+                    Ok(e_tag) => wrong.e_tag = e_tag,
+                    Err(e) => errors.push(format!("{}: {e}", wrong.digest)),
+                }
+            }
+        }
         Looked {
             head_requests,
             copy: copy.clone(),

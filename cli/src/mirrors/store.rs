@@ -187,6 +187,16 @@ impl Store {
         Ok(listed)
     }
 
+    /// The ETag of the object under a blob's key (listings of some
+    /// S3-compatible servers leave it out).
+    pub async fn e_tag(&self, digest: &str) -> Result<Option<String>, String> {
+        self.inner
+            .head(&self.path(digest))
+            .await
+            .map(|meta| meta.e_tag)
+            .map_err(|e| describe(&e))
+    }
+
     pub async fn read(
         &self,
         digest: &str,
