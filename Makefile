@@ -184,9 +184,10 @@ bench-workerd: setup build
 
 # The mirrors command's figures (benches/mirrors/run.mjs), with the command
 # built optimised and GNU time reading its peak memory.
+bench-mirrors: export REGISTRY_EDGE_BIN := $(CURDIR)/target/release/registry-edge
 bench-mirrors: setup
 	cargo build --profile bench -p registry-edge-cli
-	REGISTRY_EDGE_BIN=$(CURDIR)/target/release/registry-edge node benches/mirrors/run.mjs
+	node benches/mirrors/run.mjs
 
 load: setup build
 	node tests/load/run.mjs
