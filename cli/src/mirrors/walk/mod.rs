@@ -367,7 +367,6 @@ async fn walk_repository<S: Source>(
             if !seen.lock().unwrap().insert(digest.clone()) {
                 continue;
             }
-            seen.lock().unwrap().insert(reference.clone());
             inventory.manifests += 1;
             match parsed {
                 Manifest::Index(children) => {

@@ -193,19 +193,21 @@ fn a_registry_without_children_is_walked_through_its_catalog_in_pages() {
         )
         .page(
             "/v2/p/b/c/tags/list?n=1000",
-            r#"{"name":"p/b/c","tags":["latest"]}"#,
+            r#"{"name":"p/b/c","tags":["latest","v1"]}"#,
             None,
         )
         .manifest("p/a", "v1", &one)
         .manifest("p/a", "v2", &two)
-        .manifest("p/b/c", "latest", &one);
+        .manifest("p/b/c", "latest", &one)
+        // The same tag in another repository is another manifest.
+        .manifest("p/b/c", "v1", &image(5, &[(6, 60)]));
     let inv = block_on(run(&fake, "p", &[])).unwrap();
     assert_eq!(inv.repositories, ["p/a", "p/b/c"]);
     assert_eq!(
         inv.blobs.keys().cloned().collect::<Vec<_>>(),
-        [1, 2, 3, 4].map(d)
+        [1, 2, 3, 4, 5, 6].map(d)
     );
-    assert_eq!(inv.manifests, 2);
+    assert_eq!(inv.manifests, 3);
     assert!(inv.failed.is_empty());
 }
 
