@@ -314,6 +314,9 @@ async fn list_catalog<S: Source>(source: &S) -> Result<Vec<String>, FetchError> 
     }
 }
 
+/// A manifest read and parsed, with its digest.
+type Fetched = Result<(String, Manifest), FetchError>;
+
 /// One repository: its children queued, every manifest walked.
 async fn walk_repository<S: Source>(
     source: &S,
@@ -338,7 +341,7 @@ async fn walk_repository<S: Source>(
             .drain(..)
             .filter(|r| !seen.lock().unwrap().contains(r))
             .collect();
-        let results: Vec<(String, Result<(String, Manifest), FetchError>)> = stream::iter(batch)
+        let results: Vec<(String, Fetched)> = stream::iter(batch)
             .map(|reference| async move {
                 let fetched = source.manifest(repository, &reference).await;
                 let parsed = fetched.and_then(|m| {
