@@ -18,6 +18,9 @@ impl Progress {
     pub fn new() -> Progress {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            if let Ok(style) = ProgressStyle::with_template("{spinner} {prefix} {msg}") {
+                bar.set_style(style);
+            }
             bar.enable_steady_tick(Duration::from_millis(200));
             bar
         });

@@ -205,13 +205,17 @@ async fn ok_or_error(response: Response) -> Result<Response, FetchError> {
     })
 }
 
-/// A reqwest error with its causes (its Display alone hides them).
+/// An error with its causes (reqwest's Display alone hides them), each
+/// said once (object_store's Display already repeats some).
 pub fn describe(e: &(dyn std::error::Error + 'static)) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
+        let said = cause.to_string();
+        if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
         source = cause.source();
     }
     text
