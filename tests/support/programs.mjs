@@ -30,7 +30,7 @@ export function readPrograms(text = readFileSync(PROGRAMS_FILE, 'utf8')) {
 export const PROGRAMS = readPrograms();
 
 /** The targets `make setup` runs; programs of other targets (`make fuzz`, `make cli`) come with their own. */
-export const SETUP_PARTS = new Set(['rust-tools', 'node-tools', 'debian-tools', 'mirrors-tools']);
+export const SETUP_PARTS = new Set(['rust-tools', 'node-tools', 'debian-tools', 'workflow-tools', 'mirrors-tools']);
 
 /** A program that is listed but not installed. */
 export class ProgramMissing extends Error {
@@ -40,7 +40,7 @@ export class ProgramMissing extends Error {
         ? `it is part of the base system (package ${entry.package}); install it with apt-get`
         : !SETUP_PARTS.has(entry.target)
           ? `\`make ${entry.target}\` ${entry.target === 'cli' ? 'builds' : 'installs'} it`
-          : `\`make setup\` installs it (\`make ${entry.target}\`: ${entry.target === 'debian-tools' ? 'Debian' : entry.target === 'node-tools' ? 'npm' : 'cargo'} package ${entry.package})`;
+          : `\`make setup\` installs it (\`make ${entry.target}\`: ${entry.target === 'debian-tools' ? 'Debian' : entry.target === 'node-tools' ? 'npm' : entry.target === 'workflow-tools' ? 'PyPI' : 'cargo'} package ${entry.package})`;
     super(`${entry.program} is not installed (looked for ${looked}): ${how}`);
     this.name = 'ProgramMissing';
     this.program = entry.program;
