@@ -93,7 +93,7 @@ mirrors-tools:
 
 # The versions of the cargo tools above, as a cache key (the CI workflow).
 tool-versions:
-	@echo "key=worker-build-$(WORKER_BUILD_VERSION)-wasm-bindgen-$(WASM_BINDGEN_VERSION)"
+	@echo "key=worker-build-$(WORKER_BUILD_VERSION)-wasm-bindgen-$(WASM_BINDGEN_VERSION)-s3s-fs-$(S3S_FS_VERSION)"
 
 node-tools: node_modules/.installed
 node_modules/.installed: package.json package-lock.json
