@@ -239,7 +239,7 @@ bench-workerd: setup build
 # built optimised and GNU time reading its peak memory.
 bench-mirrors: export REGISTRY_EDGE_BIN := $(CURDIR)/target/release/registry-edge
 bench-mirrors: setup
-	cargo build --profile bench -p registry-edge-cli
+	cargo build --profile bench -p registry-edge-cli --bin registry-edge --example mirrors_plain_upload
 	node benches/mirrors/run.mjs
 
 load: setup build

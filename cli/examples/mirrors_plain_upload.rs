@@ -3,9 +3,9 @@
 //! (object_store), part size and parts in flight as `mirrors sync`, and
 //! nothing else (no registry, no hashing, no verification).
 //!
-//! `cargo bench -p registry-edge-cli --bench mirrors_plain_upload -- FILE
-//! ENDPOINT BUCKET KEY PART_BYTES CONCURRENCY` with AWS_* credentials in
-//! the environment; prints `plain_upload_seconds S`.
+//! `mirrors_plain_upload FILE ENDPOINT BUCKET KEY PART_BYTES CONCURRENCY`
+//! (built by `make bench-mirrors` into target/release/examples/), with
+//! AWS_* credentials in the environment; prints `plain_upload_seconds S`.
 
 use object_store::aws::AmazonS3Builder;
 use object_store::path::Path;
@@ -13,10 +13,7 @@ use object_store::{ObjectStoreExt, WriteMultipart};
 use std::time::Instant;
 
 fn main() {
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| a != "--bench")
-        .collect();
+    let args: Vec<String> = std::env::args().skip(1).collect();
     let [file, endpoint, bucket, key, part, concurrency] = args.as_slice() else {
         eprintln!("usage: mirrors_plain_upload FILE ENDPOINT BUCKET KEY PART_BYTES CONCURRENCY");
         std::process::exit(2);
