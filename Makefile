@@ -236,7 +236,7 @@ bench-workerd: setup build
 	node benches/workerd/run.mjs
 
 # The mirrors command's figures (benches/mirrors/run.mjs), with the command
-# built optimised and GNU time reading its peak memory.
+# built optimised.
 bench-mirrors: export REGISTRY_EDGE_BIN := $(CURDIR)/target/release/registry-edge
 bench-mirrors: setup
 	cargo build --profile bench -p registry-edge-cli --bin registry-edge --example mirrors_plain_upload
