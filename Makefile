@@ -127,9 +127,10 @@ debian-tools:
 # ---- build and run --------------------------------------------------------
 
 .PHONY: build dev deploy-check cli
-# The native command (target/debug/registry-edge) the mirrors tests run.
+# The native command (target/debug/registry-edge) the mirrors tests run,
+# in the test profile: it shares what `cargo test --workspace` compiled.
 cli:
-	cargo build -p registry-edge-cli
+	cargo build --profile test -p registry-edge-cli
 
 # The same feature set worker-build enables for its wasm-opt pass.
 WASM_FEATURES := $(addprefix --enable-,mutable-globals sign-ext nontrapping-float-to-int bulk-memory multivalue reference-types exception-handling)
