@@ -145,6 +145,10 @@ pub async fn walk<S: Source>(
     let mut catalog: Option<Vec<String>> = None;
 
     for root in &roots {
+        // A name nested in another one given: walked from the queue.
+        if queued.contains(root) {
+            continue;
+        }
         // With no path and no names, only the catalog lists anything.
         let listing = if root.is_empty() {
             None
@@ -245,6 +249,7 @@ pub async fn walk<S: Source>(
         });
     }
     inventory.repositories.sort();
+    inventory.repositories.dedup();
     Ok(inventory)
 }
 

@@ -230,6 +230,10 @@ fn repository_names_select_a_repository_and_its_nested_ones() {
         .manifest("p/a/nested", "v1", &one);
     let inv = block_on(run(&fake, "p", &["a"])).unwrap();
     assert_eq!(inv.repositories, ["p/a", "p/a/nested"]);
+    // A name nested in another one given is walked once.
+    let both = block_on(run(&fake, "p", &["a", "a/nested"])).unwrap();
+    assert_eq!(both.repositories, ["p/a", "p/a/nested"]);
+    assert_eq!(both.failed, []);
     let none = block_on(run(&fake, "p", &["zzz"])).unwrap();
     assert_eq!(
         none.failed,
