@@ -224,6 +224,26 @@ test('a sync killed mid-blob leaves nothing under the final key, and the rerun c
   for (const bucket of ['mirror-a', 'mirror-b']) assert.equal(sha256(await readFile(fileOf(bucket, big.digest))), big.digest);
 });
 
+test('parts on the wire are all of the part size but the last, as R2 requires', async () => {
+  // No local S3 server enforces R2's rule: a proxy in front of s3s-fs
+  // measures every part the sync sends.
+  const wire = await startFrontProxy({ target: s3.url, clientIp: null });
+  try {
+    await rm(fileOf('mirror-a', big.digest));
+    const r = await mirrors(['sync', '--config', config, '--mirror', 'eu-west-3', '--store', `eu-west-3=${wire.url}/mirror-a`, '--json'], { env: s3.env });
+    assert.equal(r.code, 0, r.stderr);
+    const part = (e) => Number(/[?&]partNumber=(\d+)/.exec(e.url)?.[1]);
+    const parts = wire.log.filter((e) => e.method === 'PUT' && part(e) && e.status === 200).sort((a, b) => part(a) - part(b));
+    assert.deepEqual(parts.map((e) => e.requestBytes), [16 * MIB, big.size - 16 * MIB]);
+    const completion = wire.log.find((e) => e.method === 'POST' && /uploadId=/.test(e.url));
+    assert.equal(completion.status, 200);
+    assert.equal(completion.headers['if-none-match'], '*', 'the completion is create-only');
+    assert.equal(sha256(await readFile(fileOf('mirror-a', big.digest))), big.digest);
+  } finally {
+    await wire.stop();
+  }
+});
+
 test('bad input and an unreachable source exit 2', async () => {
   for (const args of [
     ['audit', '--config', config, '--mirror', 'ap-south-1'],
