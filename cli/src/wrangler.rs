@@ -1,7 +1,7 @@
 //! One environment of a `wrangler.toml`, read into typed values: its
 //! `[vars]` as the worker receives them and the bindings the commands
-//! check against. wrangler inherits neither `[vars]` nor bindings into
-//! `[env.*]`, so an environment is its own section only.
+//! check against (its `[[r2_buckets]]`). wrangler inherits neither `[vars]`
+//! nor bindings into `[env.*]`, so an environment is its own section only.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -17,6 +17,17 @@ pub enum Section {
 impl Section {
     pub fn of(env: Option<&str>) -> Section {
         env.map_or(Section::TopLevel, |name| Section::Env(name.to_string()))
+    }
+}
+
+impl Section {
+    /// How an array of tables of this section is written (`[[r2_buckets]]`,
+    /// `[[env.NAME.r2_buckets]]`).
+    pub fn array(&self, name: &str) -> String {
+        match self {
+            Section::TopLevel => format!("[[{name}]]"),
+            Section::Env(env) => format!("[[env.{env}.{name}]]"),
+        }
     }
 }
 
@@ -48,6 +59,16 @@ pub struct Environment {
     /// `[vars]`: each value as the worker's text (a TOML string as itself,
     /// any other value as its JSON).
     pub vars: BTreeMap<String, String>,
+    /// `[[r2_buckets]]`: the R2 buckets bound to the worker.
+    pub r2_buckets: Vec<R2Bucket>,
+}
+
+/// One `[[r2_buckets]]` entry: the binding the worker reads, and the
+/// bucket it names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct R2Bucket {
+    pub binding: String,
+    pub bucket_name: Option<String>,
 }
 
 impl Environment {
@@ -78,10 +99,19 @@ impl Environment {
                 )))
             }
         };
+        let section = Section::of(env);
+        let r2_buckets = r2_buckets(table).map_err(|problem| {
+            Unusable(format!(
+                "{}: {} {problem}",
+                path.display(),
+                section.array("r2_buckets")
+            ))
+        })?;
         Ok(Environment {
             path: path.to_path_buf(),
-            section: Section::of(env),
+            section,
             vars,
+            r2_buckets,
         })
     }
 
@@ -89,6 +119,26 @@ impl Environment {
     pub fn label(&self) -> String {
         format!("{} {}", self.path.display(), self.section)
     }
+}
+
+/// The section's `r2_buckets` (none when absent).
+fn r2_buckets(table: &toml::Table) -> Result<Vec<R2Bucket>, &'static str> {
+    let Some(value) = table.get("r2_buckets") else {
+        return Ok(Vec::new());
+    };
+    let entries = value.as_array().ok_or("is not an array of tables")?;
+    entries
+        .iter()
+        .map(|entry| {
+            let text = |key: &str| entry.get(key).and_then(toml::Value::as_str);
+            Ok(R2Bucket {
+                binding: text("binding")
+                    .ok_or("has an entry without a binding")?
+                    .to_string(),
+                bucket_name: text("bucket_name").map(str::to_string),
+            })
+        })
+        .collect()
 }
 
 /// A variable as the worker receives it: a TOML string as itself, any
