@@ -76,6 +76,7 @@ export function cpuSeconds(pid) {
  * @param {string[]} [opts.compatibilityFlags]
  * @param {string[]} [opts.v8Flags]  e.g. --perf-basic-prof for profiling
  * @param {string} [opts.analytics]  name of an Analytics Engine binding delivering to the sink
+ * @param {string} [opts.cacheAddress]  a Cache API backend in another process (workerd-config.mjs)
  * @param {Record<string, string>} [opts.r2Buckets]  R2 binding name -> `host:port` of the
  *   server behind it (r2-bucket-service.mjs): the binding's calls are HTTP requests to it
  * @param {number} [opts.readyTimeoutMs=30000]
@@ -83,7 +84,7 @@ export function cpuSeconds(pid) {
  *   cpuSeconds: () => number, output: () => Promise<string>, cacheKeys: () => Promise<string[]>,
  *   dataPoints: () => object[], rawDataPoints: () => string[], stop: () => Promise<void>}>}
  */
-export async function startWorkerd({ dir, modules, vars = {}, compatibilityFlags, v8Flags, analytics, r2Buckets = {}, readyTimeoutMs = 30_000 }) {
+export async function startWorkerd({ dir, modules, vars = {}, compatibilityFlags, v8Flags, analytics, r2Buckets = {}, cacheAddress, readyTimeoutMs = 30_000 }) {
   const sink = analytics ? await startSink() : null;
   const port = await freePort();
   const cachePort = await freePort();
@@ -94,6 +95,7 @@ export async function startWorkerd({ dir, modules, vars = {}, compatibilityFlags
     vars,
     compatibilityFlags,
     v8Flags,
+    cacheAddress,
     // workerd's own Analytics Engine binding POSTs each data point to this service.
     extraServices: [
       ...(sink ? [`(name = ${str(DATASET)}, external = (address = ${str(`127.0.0.1:${sink.port}`)}, http = ()))`] : []),
