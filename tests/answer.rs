@@ -7,6 +7,7 @@ use registry_edge::places::ranges::PROVIDERS;
 use registry_edge::request::Session;
 use registry_edge::request::{Credentials, Request};
 use registry_edge::serving::status::{oldest_created, Bindings, RANGES_HEADER};
+use registry_edge::serving::worker_version::WorkerVersion;
 use registry_edge::serving::{answer, Answer, Conditions};
 use registry_edge_testkit::fixture::{self, client_tables, D};
 use registry_edge_testkit::{block_on, config, get, invariants, FakeBlobs, Req};
@@ -338,6 +339,93 @@ fn status_page() {
     // Names, never URLs.
     assert!(!document.contains("://"), "{document}");
     assert_eq!(a.reply(&get("/_status").read()).status, 200);
+}
+
+/// The `/_status` document of `config` at `now_ms`, with these bindings.
+fn status_at(config: &Config, bindings: Bindings, now_ms: f64) -> serde_json::Value {
+    let req = get("/_status");
+    let request = Request::read(&req.request, client_tables());
+    let conditions = Conditions {
+        rate_limited: false,
+        now_ms,
+        bindings,
+        observed: Observed::default(),
+    };
+    let blobs = FakeBlobs::with(&[]);
+    match block_on(answer(
+        &request,
+        &conditions,
+        config,
+        client_tables(),
+        &blobs,
+        || RANDOM,
+    )) {
+        Answer::Status(document) => serde_json::from_str(&document).unwrap(),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn status_names_the_workers_version_beside_the_build() {
+    static VERSION: WorkerVersion = WorkerVersion {
+        id: "d6d3515a-5614-4649-acb7-b5863d41ed8d",
+        tag: Some("5f0c2a1e"),
+        timestamp: Some("2026-12-07T19:34:22.160Z"),
+    };
+    let c = vars(&[]);
+    let bound = Bindings {
+        version: Some(&VERSION),
+        ..Bindings::default()
+    };
+    assert_eq!(
+        status_at(&c, bound, 1_795_641_923_500.0)["worker_version"],
+        serde_json::json!({"id": VERSION.id, "tag": "5f0c2a1e", "timestamp": "2026-12-07T19:34:22.160Z"})
+    );
+    // wrangler dev's binding has an empty tag: absent, as without --tag.
+    let local = WorkerVersion::new(
+        "d6d3515a-5614-4649-acb7-b5863d41ed8d",
+        "",
+        "2026-12-07T19:34:22.160Z",
+    );
+    assert_eq!(local.tag, None);
+    // Without the binding.
+    assert!(status_at(&c, Bindings::default(), 1_795_641_923_500.0)["worker_version"].is_null());
+}
+
+#[test]
+fn status_marks_range_data_older_than_ranges_max_age_days_stale() {
+    let oldest_ms = PROVIDERS
+        .iter()
+        .filter_map(|p| registry_edge::serving::dates::created_seconds(p.created))
+        .min()
+        .unwrap() as f64
+        * 1000.0;
+    let day = 86_400_000.0;
+    for (max, now_ms, age, stale) in [
+        (None, oldest_ms + 45.5 * day, 45, false),
+        (None, oldest_ms + 46.0 * day, 46, true),
+        (Some("10"), oldest_ms + 10.5 * day, 10, false),
+        (Some("10"), oldest_ms + 11.0 * day, 11, true),
+    ] {
+        let c = match max {
+            Some(days) => vars(&[("RANGES_MAX_AGE_DAYS", days)]),
+            None => vars(&[]),
+        };
+        let ranges = &status_at(&c, Bindings::default(), now_ms)["ranges"];
+        assert_eq!(
+            (
+                &ranges["age_days"],
+                &ranges["max_age_days"],
+                &ranges["stale"]
+            ),
+            (
+                &serde_json::json!(age),
+                &serde_json::json!(max.map_or(45, |d| d.parse::<u32>().unwrap())),
+                &serde_json::json!(stale)
+            ),
+            "RANGES_MAX_AGE_DAYS {max:?} at {age} days"
+        );
+    }
 }
 
 #[test]

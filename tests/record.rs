@@ -72,7 +72,11 @@ const EDGE: Edge<'static> = Edge {
     colo: Some("CDG"),
     country: Some("FR"),
     user_agent: Some("containerd/v1.6.20"),
+    version: Some(VERSION_ID),
 };
+
+/// A Workers version id, as the `CF_VERSION_METADATA` binding gives it.
+const VERSION_ID: &str = "d6d3515a-5614-4649-acb7-b5863d41ed8d";
 
 /// The record of `req` as the worker assembles it, as parsed JSON, and the
 /// data point's values.
@@ -137,6 +141,7 @@ fn a_blob_pull_from_an_aws_region() {
             "check_ms": 3,
             "session": TOKEN,
             "reason": "blob: AWS eu-west-3 -> eu-west-3 mirror",
+            "version": VERSION_ID,
         })
     );
 }
@@ -243,8 +248,20 @@ fn the_user_agent_is_cut_to_256_bytes_at_a_character_boundary() {
     }
     let (r, ..) = record(&req, &c, None, Edge::default());
     assert_eq!(
-        (&r["user_agent"], &r["asn"], &r["colo"], &r["country"]),
-        (&Value::Null, &Value::Null, &Value::Null, &Value::Null)
+        (
+            &r["user_agent"],
+            &r["asn"],
+            &r["colo"],
+            &r["country"],
+            &r["version"]
+        ),
+        (
+            &Value::Null,
+            &Value::Null,
+            &Value::Null,
+            &Value::Null,
+            &Value::Null
+        )
     );
 }
 

@@ -1,5 +1,6 @@
-//! Operating the worker: how much is logged, pull sessions, and the rate
-//! limit binding's period (docs/operating.md).
+//! Operating the worker: how much is logged, pull sessions, the rate
+//! limit binding's period, and how old the range data may get
+//! (docs/operating.md).
 
 use super::values::{boolean, fraction, number};
 use super::vars::Vars;
@@ -9,6 +10,12 @@ pub const DEFAULT_IPV6_PREFIX: u8 = 64;
 /// The bounds of `RATE_LIMIT_IPV6_PREFIX`: a /32 is a whole provider's
 /// allocation, a /128 one address.
 pub const IPV6_PREFIXES: std::ops::RangeInclusive<u8> = 32..=128;
+/// Range data older than this many days is stale: registry.k8s.io's
+/// providers publish new prefixes weekly, and a client on an unknown
+/// prefix goes to the CDN instead of its in-region mirror.
+pub const DEFAULT_RANGES_MAX_AGE_DAYS: u32 = 45;
+/// The bounds of `RANGES_MAX_AGE_DAYS` (a day to ten years).
+pub const RANGES_MAX_AGE_DAYS: std::ops::RangeInclusive<u32> = 1..=3650;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Operating {
@@ -24,6 +31,9 @@ pub struct Operating {
     /// `RATE_LIMIT_IPV6_PREFIX`: IPv6 clients are limited by their network
     /// of this length (IPv4 clients by their address).
     pub rate_limit_ipv6_prefix: u8,
+    /// `RANGES_MAX_AGE_DAYS`: range data older than this is stale
+    /// (`/_status` says so, and each scheduled run logs an error).
+    pub ranges_max_age_days: u32,
 }
 
 impl Operating {
@@ -49,6 +59,11 @@ impl Operating {
                     let range = u32::from(*IPV6_PREFIXES.start())..=u32::from(*IPV6_PREFIXES.end());
                     number(v, range).map(|n| n as u8)
                 },
+            ),
+            ranges_max_age_days: vars.get_or(
+                "RANGES_MAX_AGE_DAYS",
+                DEFAULT_RANGES_MAX_AGE_DAYS,
+                |v| number(v, RANGES_MAX_AGE_DAYS),
             ),
         }
     }

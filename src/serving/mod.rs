@@ -3,11 +3,13 @@
 
 pub mod answer;
 pub mod dates;
+pub mod freshness;
 pub mod rate_limit;
 pub mod record;
 pub mod reply;
 pub mod sessions;
 pub mod status;
+pub mod worker_version;
 
 pub use answer::{answer, Answer, Conditions};
 pub use reply::Reply;

@@ -19,13 +19,16 @@ const MAX_EDGE_FIELD_BYTES: usize = 16;
 pub const MAX_INDEX_BYTES: usize = 96;
 
 /// What the edge says about the request (`request.cf`) and the client's
-/// user agent, as the adapter reads them.
+/// user agent, as the adapter reads them, and the Workers version that
+/// answered.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Edge<'a> {
     pub asn: Option<u32>,
     pub colo: Option<&'a str>,
     pub country: Option<&'a str>,
     pub user_agent: Option<&'a str>,
+    /// The version id of the `CF_VERSION_METADATA` binding.
+    pub version: Option<&'a str>,
 }
 
 /// The fields of one request's log line, in their JSON order.
@@ -58,6 +61,8 @@ pub struct Record<'a> {
     #[serde(serialize_with = "session_text")]
     pub session: Option<Session>,
     pub reason: String,
+    /// The Workers version that answered (`null` without the binding).
+    pub version: Option<&'a str>,
 }
 
 fn session_text<S: serde::Serializer>(session: &Option<Session>, s: S) -> Result<S::Ok, S::Error> {
@@ -100,6 +105,7 @@ impl<'a> Record<'a> {
                 _ => request.credentials.session(),
             },
             reason: answer.reason(),
+            version: edge.version,
         }
     }
 
@@ -132,6 +138,7 @@ impl<'a> Record<'a> {
                 self.session.as_ref().map_or("", Session::as_str),
                 self.host,
                 &self.reason,
+                text(self.version),
             ],
             doubles: [
                 f64::from(self.status),
@@ -143,7 +150,7 @@ impl<'a> Record<'a> {
 }
 
 /// Which record field each data point blob holds (blob1 first).
-pub const BLOB_FIELDS: [&str; 16] = [
+pub const BLOB_FIELDS: [&str; 17] = [
     "event",
     "kind",
     "method",
@@ -160,6 +167,7 @@ pub const BLOB_FIELDS: [&str; 16] = [
     "session",
     "host",
     "reason",
+    "version",
 ];
 /// Which record field each data point double holds (double1 first); absent
 /// numbers are 0.
@@ -171,7 +179,7 @@ pub const INDEX_FIELD: &str = "repository";
 #[derive(Clone, Debug, PartialEq)]
 pub struct DataPoint<'r> {
     pub index: &'r str,
-    pub blobs: [&'r str; 16],
+    pub blobs: [&'r str; 17],
     pub doubles: [f64; 3],
 }
 

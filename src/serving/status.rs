@@ -1,11 +1,14 @@
 //! `GET /_status`: what is deployed. The build (version, git commit, when
-//! the range tables were compiled), the range data per provider (sync
-//! token, creation date, prefixes, age), the names of the configured
+//! the range tables were compiled), the Workers version serving it (id,
+//! tag, timestamp), the range data per provider (sync token, creation
+//! date, prefixes, age) and whether it is stale, the names of the configured
 //! copies, which optional features are on and the known-repositories list
 //! the isolate uses. Nothing secret and nothing about the client: URLs of
 //! copies are left out, names only.
 
 use super::dates::{created_seconds, iso8601};
+use super::freshness::Freshness;
+use super::worker_version::WorkerVersion;
 use crate::checks::known_repositories::RepositoryList;
 use crate::config::{Config, MirrorName};
 use crate::places::ranges::Provenance;
@@ -28,6 +31,8 @@ pub const RANGES_HEADER: &str = "X-Registry-Edge-Ranges";
 pub struct Bindings {
     pub rate_limit: bool,
     pub analytics: bool,
+    /// The `CF_VERSION_METADATA` binding's version, read once per isolate.
+    pub version: Option<&'static WorkerVersion>,
 }
 
 /// When the range tables were compiled, in seconds since the epoch.
@@ -79,13 +84,27 @@ pub fn document(
             })
         })
         .collect();
+    let freshness = Freshness::of(
+        &crate::places::ranges::PROVIDERS,
+        now_ms,
+        config.operating.ranges_max_age_days,
+    );
     json!({
         "service": "registry-edge",
         "version": VERSION,
         "commit": GIT_COMMIT,
+        // null without the [version_metadata] binding.
+        "worker_version": bindings.version.map(|v| json!({
+            "id": v.id,
+            "tag": v.tag,
+            "timestamp": v.timestamp,
+        })),
         "ranges": {
             "compiled": iso8601(tables_built() as i64),
             "oldest": oldest_created(&crate::places::ranges::PROVIDERS),
+            "age_days": freshness.age_days,
+            "max_age_days": freshness.max_age_days,
+            "stale": freshness.stale(),
             "providers": providers,
         },
         "copies": {

@@ -31,6 +31,7 @@ impl Optional {
         Bindings {
             rate_limit: self.rate_limit.is_some(),
             analytics: self.analytics.is_some(),
+            ..Bindings::default()
         }
     }
 

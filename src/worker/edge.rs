@@ -33,6 +33,8 @@ impl EdgeFields {
             colo: self.colo.as_deref(),
             country: self.country.as_deref(),
             user_agent: self.user_agent.as_deref(),
+            // The isolate's, not the request's: the handler adds it.
+            version: None,
         }
     }
 }

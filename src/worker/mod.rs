@@ -13,13 +13,17 @@ mod known_repositories;
 mod r2_copies;
 mod upstream_health;
 mod vars;
+mod version;
 
 use crate::config::Config;
 use crate::decision::Observed;
+use crate::places::ranges::PROVIDERS;
 use crate::places::TABLES;
 use crate::request::Request;
+use crate::serving::freshness::Freshness;
 use crate::serving::rate_limit;
-use crate::serving::record::{sampled, Record};
+use crate::serving::record::{sampled, Edge, Record};
+use crate::serving::status::Bindings;
 use crate::serving::{answer, Conditions};
 use std::rc::Rc;
 use worker::worker_sys::web_sys;
@@ -49,6 +53,7 @@ async fn handle(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys
     let request = Request::read(&raw, &TABLES);
     let fields = edge::EdgeFields::read(&incoming)?;
     let optional = bindings::Optional::of(&env);
+    let version = version::current(&env);
     let ctx = Rc::new(ctx);
     let unhealthy = upstream_health::unhealthy_upstreams(&env, &ctx, &config.upstream).await;
     let known = known_repositories::current(&config, &ctx, request.host);
@@ -61,7 +66,10 @@ async fn handle(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys
                 }))
                 .await,
             now_ms: worker::js_sys::Date::now(),
-            bindings: optional.present(),
+            bindings: Bindings {
+                version,
+                ..optional.present()
+            },
             observed: Observed {
                 unhealthy_upstreams: &unhealthy,
                 known_repositories: known.as_deref(),
@@ -81,7 +89,11 @@ async fn handle(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys
     let logged = sampled(config.operating.log_sample_rate, bindings::random_unit());
     // The record is assembled only when someone reads it.
     if logged || optional.writes() {
-        let record = Record::new(&request, &answer, fields.edge());
+        let edge = Edge {
+            version: version.map(|v| v.id),
+            ..fields.edge()
+        };
+        let record = Record::new(&request, &answer, edge);
         optional.write(&record);
         if logged {
             console_log!("{}", record.to_json());
@@ -90,11 +102,20 @@ async fn handle(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys
     convert::respond(request.method.as_str(), answer.reply(&request))
 }
 
-/// The cron trigger: probes the upstream regions (UPSTREAM_HEALTH_CHECKS).
+/// The cron trigger: the stale range data alarm (an error line per run while
+/// the data is older than RANGES_MAX_AGE_DAYS), then the upstream regions'
+/// probe (UPSTREAM_HEALTH_CHECKS).
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     match vars::config(&env) {
-        Ok(config) => upstream_health::probe_and_store(&env, &config.upstream).await,
+        Ok(config) => {
+            let now_ms = worker::js_sys::Date::now();
+            let max_age_days = config.operating.ranges_max_age_days;
+            if let Some(alarm) = Freshness::of(&PROVIDERS, now_ms, max_age_days).alarm() {
+                console_error!("{alarm}");
+            }
+            upstream_health::probe_and_store(&env, &config.upstream).await
+        }
         Err(error) => console_error!("registry-edge: invalid configuration: {error}"),
     }
 }

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { PROGRAMS, ProgramMissing, ROOT, resolveProgram } from '../support/programs.mjs';
 import { runCommand, spawnGroup } from '../support/processes.mjs';
@@ -75,5 +75,39 @@ test('the README names every program and package the two commands install', () =
     if (entry.target === '-' || entry.target === 'fuzz') continue;
     assert.ok(readme.includes(`\`${entry.package}\``), `README names ${entry.package}`);
     assert.ok(readme.includes(`\`${entry.program}\``) || entry.program === entry.package, `README names ${entry.program}`);
+  }
+});
+
+test('a Debian package whose programs are already on PATH from another package is not installed', async () => {
+  // As on GitHub's ubuntu-24.04 image: dpkg does not know Ubuntu's containerd
+  // (Docker's containerd.io is installed instead), yet containerd and ctr are
+  // there. A dpkg that knows no package stands for it, and a directory of
+  // programs stands for what is installed.
+  const { makeTempDir: temp } = await import('../support/processes.mjs');
+  const { mkdir, writeFile, chmod, symlink } = await import('node:fs/promises');
+  const work = await temp('registry-edge-setup-test-');
+  try {
+    const bin = path.join(work.dir, 'bin');
+    await mkdir(bin);
+    await writeFile(path.join(bin, 'dpkg'), '#!/bin/sh\nexit 1\n');
+    await chmod(path.join(bin, 'dpkg'), 0o755);
+    for (const tool of ['bash', 'sh', 'awk', 'sed', 'sort', 'make']) {
+      const found = execFileSync('/bin/sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim();
+      if (found.startsWith('/')) await symlink(found, path.join(bin, tool));
+    }
+    const missing = (present) => {
+      for (const p of present) symlinkSync(resolveProgram(p), path.join(bin, p));
+      const env = { PATH: bin, HOME: work.dir };
+      return execFileSync(path.join(bin, 'make'), ['--no-print-directory', '-s', 'debian-missing'], { cwd: ROOT, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+        .split('\n')
+        .filter(Boolean);
+    };
+    const debian = [...new Set([...PROGRAMS.values()].filter((e) => e.target === 'debian-tools').map((e) => e.package))].sort();
+    // Nothing there: every package is to install.
+    assert.deepEqual(missing([]).sort(), debian);
+    // containerd and ctr present (containerd.io's): Ubuntu's containerd is skipped.
+    assert.deepEqual(missing(['containerd', 'ctr']).sort(), debian.filter((p) => p !== 'containerd'));
+  } finally {
+    await work.remove();
   }
 });

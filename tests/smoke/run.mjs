@@ -1,6 +1,9 @@
-// `make smoke URL=https://host [ENV=name]`: checks a running deployment from
-// outside, as a client sees it, against the wrangler configuration it was
-// deployed from. One line per check; exits 1 when any check fails.
+// `make smoke URL=https://host [ENV=name] [VERSION=id]`: checks a running
+// deployment from outside, as a client sees it, against the wrangler
+// configuration it was deployed from. With a version id, every request
+// (the pull's too, through a loopback proxy) carries Cloudflare's
+// version-override header, so a version that takes no traffic yet is the
+// one checked. One line per check; exits 1 when any check fails.
 // What each check asks: docs/deploying.md, "Smoke test".
 
 import { existsSync } from 'node:fs';
@@ -11,6 +14,7 @@ import { makeTempDir, runCommand } from '../support/processes.mjs';
 import { ROOT } from '../support/programs.mjs';
 import { skopeoCopyToDir } from '../support/clients.mjs';
 import { MANIFEST_ACCEPT } from '../support/oci-images.mjs';
+import { startFrontProxy } from '../support/front-proxy.mjs';
 
 // A small public image of registry.k8s.io, pinned by the digest its tag has
 // always had (a multi-platform index).
@@ -18,7 +22,10 @@ const DEFAULT_IMAGE = 'pause:3.10';
 const DEFAULT_DIGEST = 'sha256:ee6521f290b2168b6e0935a181d4cff9be1ac3f505666ef0e3c98fae8199917a';
 const REQUEST_TIMEOUT_MS = 15_000;
 const PULL_TIMEOUT_MS = 180_000;
-const STALE_RANGES_DAYS = 30;
+// A Workers version id, as `wrangler versions upload` prints it.
+const VERSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** The header that sends a request to one version of a deployment (a Dictionary Structured Header, RFC 8941). */
+const OVERRIDE_HEADER = 'Cloudflare-Workers-Version-Overrides';
 
 const { values: opts } = parseArgs({
   options: {
@@ -28,17 +35,23 @@ const { values: opts } = parseArgs({
     image: { type: 'string', default: DEFAULT_IMAGE },
     digest: { type: 'string' },
     commit: { type: 'string' },
+    version: { type: 'string' },
   },
 });
 if (!opts.url) {
-  console.error('usage: node tests/smoke/run.mjs --url https://host [--env name] [--config wrangler.toml] [--image repo:tag --digest sha256:...] [--commit sha]');
+  console.error('usage: node tests/smoke/run.mjs --url https://host [--env name] [--config wrangler.toml] [--image repo:tag --digest sha256:...] [--commit sha] [--version id]');
   process.exit(2);
 }
-let base, repository, tag, hosts;
+let base, repository, tag, hosts, override;
 try {
   base = new URL(opts.url);
   [repository, tag] = splitImage(opts.image);
   hosts = configuredHosts(opts.config, opts.env);
+  if (opts.version !== undefined) {
+    if (!VERSION_ID.test(opts.version)) throw new Error(`--version ${JSON.stringify(opts.version)} is not a Workers version id (a UUID, as wrangler versions upload prints it)`);
+    // The key is the Worker's name: the environment's, as deployed.
+    override = `${hosts.workerName}="${opts.version}"`;
+  }
 } catch (err) {
   console.error(`smoke test not started: ${err.message}`);
   process.exit(2);
@@ -67,7 +80,7 @@ function displayPath(file) {
 /** The origins the configuration may redirect to, by what may go there. */
 function configuredHosts(config, env) {
   if (!existsSync(config)) throw new Error(`no configuration ${config}`);
-  const { vars } = unstable_readConfig({ config: path.resolve(config), env });
+  const { vars, name } = unstable_readConfig({ config: path.resolve(config), env });
   if (!vars.UPSTREAM_REGISTRY_ENDPOINT) throw new Error(`${config}${env ? ` [env.${env}]` : ''} sets no UPSTREAM_REGISTRY_ENDPOINT`);
   const origin = (url) => new URL(url).origin;
   const upstreams = [vars.UPSTREAM_REGISTRY_ENDPOINT, ...structured(vars.UPSTREAM_REGIONS, []).map((r) => r.endpoint)]
@@ -86,6 +99,7 @@ function configuredHosts(config, env) {
     upstreams: new Set(upstreams),
     blobs: new Set([...upstreams, ...copies]),
     upstreamPath: String(vars.UPSTREAM_REGISTRY_PATH ?? '').replace(/^\/+|\/+$/g, ''),
+    workerName: name,
     label: `${displayPath(config)}${env ? ` [env.${env}]` : ' (top level)'}`,
   };
 }
@@ -99,7 +113,12 @@ async function get(pathname, { method = 'GET', headers = {}, scope } = {}) {
     fetch(new URL(pathname, base), {
       method,
       redirect: 'manual',
-      headers: { 'User-Agent': 'registry-edge-smoke', ...headers, ...(auth ? { Authorization: `Bearer ${auth}` } : {}) },
+      headers: {
+        'User-Agent': 'registry-edge-smoke',
+        ...(override ? { [OVERRIDE_HEADER]: override } : {}),
+        ...headers,
+        ...(auth ? { Authorization: `Bearer ${auth}` } : {}),
+      },
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
   let res = await send(tokens.get(scope));
@@ -161,7 +180,7 @@ function redirectTo(res, allowed, what) {
   return target;
 }
 
-console.log(`smoke test of ${base.origin} against ${hosts.label}`);
+console.log(`smoke test of ${base.origin} against ${hosts.label}${override ? `, version ${opts.version} (${OVERRIDE_HEADER}: ${override})` : ''}`);
 const pulled = {};
 
 await check('ping', async () => {
@@ -185,14 +204,21 @@ await check('status', async () => {
   if (status.service !== 'registry-edge') fail(`GET /_status is not registry-edge's (service ${JSON.stringify(status.service)})`);
   const providers = status.ranges?.providers ?? [];
   const ages = providers.map((p) => `${p.cloud} ${p.age_days === null ? 'undated' : `${p.age_days} d`}`).join(', ');
-  const summary = `version ${status.version}, commit ${status.commit}, range data from ${status.ranges?.oldest ?? 'unknown'} (${ages})`;
+  const deployed = status.worker_version;
+  const running = deployed ? `Workers version ${deployed.id}${deployed.tag ? ` (tag ${deployed.tag})` : ''}, ` : '';
+  const summary = `${running}version ${status.version}, commit ${status.commit}, range data from ${status.ranges?.oldest ?? 'unknown'} (${ages})`;
+  if (opts.version && deployed?.id !== opts.version) {
+    fail(`${summary}; /_status reports Workers version ${deployed?.id ?? '(none: no CF_VERSION_METADATA binding)'}, not ${opts.version}: the override was not applied (a version must be in the current deployment, at 0 % or more, to be reached by it)`);
+  }
+  if (status.ranges?.stale === true) {
+    fail(`${summary}; the range data is ${status.ranges.age_days} days old, older than the deployment's RANGES_MAX_AGE_DAYS (${status.ranges.max_age_days}): make ranges, merge, deploy`);
+  }
   const warnings = [];
   const want = opts.commit ?? (await runCommand('git', ['rev-parse', 'HEAD'], { cwd: ROOT, timeoutMs: 10_000 })).stdout.trim();
   if (!status.commit?.startsWith(want) && !want.startsWith(status.commit ?? '-')) {
     warnings.push(`the deployed commit is not ${opts.commit ? 'the one asked for' : "this checkout's HEAD"} ${want}`);
   }
-  const oldest = Math.max(0, ...providers.map((p) => p.age_days ?? 0));
-  if (oldest > STALE_RANGES_DAYS) warnings.push(`range data older than ${STALE_RANGES_DAYS} days: make ranges, commit, redeploy`);
+  if (typeof status.ranges?.stale !== 'boolean') warnings.push('the deployment does not say whether its range data is stale');
   if (warnings.length) throw new Warning(`${summary}; ${warnings.join('; ')}`);
   return summary;
 });
@@ -207,9 +233,16 @@ await check('manifest by tag', async () => {
 
 await check('pull', async () => {
   const work = await makeTempDir('registry-edge-smoke-');
+  // skopeo cannot add a header: with a version to reach, it pulls through a
+  // loopback proxy that adds the override to every request (redirects are
+  // passed back as they are, so the copies are reached directly).
+  const proxy = override
+    ? await startFrontProxy({ target: base.origin, clientIp: null, preserveHost: false, headers: { [OVERRIDE_HEADER]: override } })
+    : null;
   try {
-    const tlsVerify = base.protocol === 'https:';
-    const image = await skopeoCopyToDir(`${base.host}/${repository}:${tag}`, path.join(work.dir, 'image'), {
+    const registry = proxy ? proxy.host : base.host;
+    const tlsVerify = !proxy && base.protocol === 'https:';
+    const image = await skopeoCopyToDir(`${registry}/${repository}:${tag}`, path.join(work.dir, 'image'), {
       timeoutMs: PULL_TIMEOUT_MS,
       tlsVerify,
     });
@@ -222,6 +255,7 @@ await check('pull', async () => {
     const said = err.message.split('\n').filter((l) => l && !l.startsWith('--- ')).slice(1);
     fail(`skopeo copy of ${repository}:${tag} failed: ${said.slice(-2).join(' | ') || err.message}`);
   } finally {
+    await proxy?.stop();
     await work.remove();
   }
 });

@@ -9,6 +9,7 @@
 // never followed here; following them is the client's job.
 
 import http from 'node:http';
+import https from 'node:https';
 
 // Hop-by-hop headers (RFC 9110 section 7.6.1) belong to one connection and are not forwarded.
 // Transfer-Encoding is left to Node, which re-frames bodies itself.
@@ -35,6 +36,7 @@ function filterRaw(rawHeaders, drop) {
 /**
  * @param {object} opts
  * @param {string} opts.target        origin to forward to, e.g. http://127.0.0.1:8787
+ *                                    (or an https:// deployment, for make smoke's pull)
  * @param {string} opts.clientIp      value for CF-Connecting-IP (omit/null: header removed)
  * @param {Record<string,string>} [opts.headers]  further headers to set/overwrite
  *                                    (e.g. {'CF-IPCountry': 'US'}); null value removes
@@ -49,8 +51,9 @@ function filterRaw(rawHeaders, drop) {
  */
 export async function startFrontProxy({ target, clientIp, headers = {}, port = 0, upstreamTimeoutMs = 30_000, preserveHost = true, answer }) {
   const targetUrl = new URL(target);
-  if (targetUrl.protocol !== 'http:') throw new Error('front proxy only forwards to http:// targets');
-  const agent = new http.Agent({ keepAlive: true });
+  if (!['http:', 'https:'].includes(targetUrl.protocol)) throw new Error('front proxy forwards to http:// or https:// targets');
+  const client = targetUrl.protocol === 'https:' ? https : http;
+  const agent = new client.Agent({ keepAlive: true });
   const sockets = new Set();
   const log = [];
 
@@ -60,7 +63,7 @@ export async function startFrontProxy({ target, clientIp, headers = {}, port = 0
   const dropFromClient = new Set([...HOP_BY_HOP, ...Object.keys(overrides).map((k) => k.toLowerCase())]);
 
   const server = http.createServer((req, res) => {
-    const entry = { time: Date.now(), method: req.method, url: req.url, status: null, location: null, durationMs: null };
+    const entry = { time: Date.now(), method: req.method, url: req.url, headers: req.headers, status: null, location: null, durationMs: null };
     log.push(entry);
     const own = answer?.({ method: req.method, url: req.url });
     if (own) {
@@ -78,10 +81,10 @@ export async function startFrontProxy({ target, clientIp, headers = {}, port = 0
     const outHeaders = filterRaw(req.rawHeaders, dropFromClient);
     for (const [k, v] of Object.entries(overrides)) if (v !== null && v !== undefined) outHeaders.push(k, String(v));
 
-    const upstream = http.request({
+    const upstream = client.request({
       protocol: targetUrl.protocol,
       hostname: targetUrl.hostname,
-      port: targetUrl.port || 80,
+      port: targetUrl.port || (targetUrl.protocol === 'https:' ? 443 : 80),
       method: req.method,
       path: req.url, // path + query exactly as received
       headers: outHeaders,

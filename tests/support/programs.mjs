@@ -37,7 +37,7 @@ export class ProgramMissing extends Error {
         ? `it is part of the base system (package ${entry.package}); install it with apt-get`
         : entry.target === 'fuzz'
           ? '`make fuzz` installs it'
-          : `\`make setup\` installs it (\`make ${entry.target}\`: ${entry.target === 'debian-tools' ? 'Debian' : entry.target === 'node-tools' ? 'npm' : 'cargo'} package ${entry.package})`;
+          : `\`make setup\` installs it (\`make ${entry.target}\`: ${entry.target === 'debian-tools' ? 'Debian' : entry.target === 'node-tools' ? 'npm' : entry.target === 'workflow-tools' ? 'PyPI' : 'cargo'} package ${entry.package})`;
     super(`${entry.program} is not installed (looked for ${looked}): ${how}`);
     this.name = 'ProgramMissing';
     this.program = entry.program;

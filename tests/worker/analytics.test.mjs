@@ -70,7 +70,7 @@ test('one data point per request, with the log line\'s values, and no client add
   assert.equal(lines.length, paths.length);
 
   const mapping = await documentedMapping();
-  assert.equal(Object.keys(mapping).filter((c) => c.startsWith('blob')).length, 16);
+  assert.equal(Object.keys(mapping).filter((c) => c.startsWith('blob')).length, 17);
   for (const [i, point] of points.entries()) {
     const record = lines[i];
     assert.equal(point.dataset, 'registry_edge_pulls');

@@ -143,11 +143,15 @@ test('5,000+ requests from random addresses of one IPv6 /64 are limited as one c
   const hex = () => Math.floor(Math.random() * 0x10000).toString(16);
   const statuses = {};
   let sent = 0;
-  const total = LIMIT + 220;
+  // Until 200 are refused. On a loaded machine the burst may outlast its
+  // window, so the bound on what passes counts the windows it spanned.
+  const enough = () => (statuses[429] ?? 0) >= 200 || sent >= 4 * LIMIT;
+  const window = () => Math.floor(Date.now() / (PERIOD * 1000));
+  const firstWindow = window();
   const session = { Authorization: 'Bearer 0123456789abcdef0123456789abcdef' };
   await Promise.all(
     Array.from({ length: 32 }, async () => {
-      while (sent < total) {
+      while (!enough()) {
         sent++;
         const ip = `${network}:${hex()}:${hex()}:${hex()}:${hex()}`;
         const res = await request(sessions.url, '/v2/pause/manifests/3.10', { headers: { 'CF-Connecting-IP': ip, ...session } });
@@ -159,9 +163,11 @@ test('5,000+ requests from random addresses of one IPv6 /64 are limited as one c
       }
     }),
   );
-  t.diagnostic(`rate limit figure: ${total} requests from one /64 -> ${JSON.stringify(statuses)}`);
+  const windows = window() - firstWindow + 1;
+  t.diagnostic(`rate limit figure: ${sent} requests from one /64 in ${windows} window(s) of ${PERIOD} s -> ${JSON.stringify(statuses)}`);
   assert.ok((statuses[429] ?? 0) >= 200, `limited: ${JSON.stringify(statuses)}`);
-  assert.equal((statuses[307] ?? 0) + (statuses[429] ?? 0), total, JSON.stringify(statuses));
+  assert.ok((statuses[307] ?? 0) <= LIMIT * windows, `at most ${LIMIT} a window pass: ${JSON.stringify(statuses)}`);
+  assert.equal((statuses[307] ?? 0) + (statuses[429] ?? 0), sent, JSON.stringify(statuses));
   // Another /64 is another client.
   const other = await request(sessions.url, '/v2/pause/manifests/3.10', {
     headers: { 'CF-Connecting-IP': '2600:1f01:4874:13::1', ...session },

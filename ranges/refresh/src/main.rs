@@ -6,20 +6,29 @@
 //! never written.
 //!
 //!   ranges-refresh [--from DIR] [--snapshot FILE] [--manifest FILE] [--regions FILE] [--dry-run]
+//!                  [--max-change PERCENT] [--force] [--pr-body FILE] [--pr-body-limit BYTES]
 //!
 //! Regions the new snapshot routes to that ranges/regions.txt does not place
 //! are listed at the end: the build fails until they are added there.
+//!
+//! A provider whose prefixes changed by more than `--max-change` percent
+//! (default 30) is refused and nothing is written, unless `--force`: a
+//! truncated download must not land. `--pr-body` writes the body of the
+//! pull request the ranges workflow opens (pull_request.rs).
 //!
 //! Downloads use curl (no HTTP stack in the build); Azure's weekly file has a
 //! rotating name, so its URL is read off the download-center page.
 
 mod diff;
 mod download;
+mod guard;
+mod pull_request;
 
+use diff::Diff;
 use range_tablegen::build_script::{regions_from, REGIONS_PATH, SNAPSHOT_PATH};
 use range_tablegen::manifest::{Format, Manifest, Source};
 use range_tablegen::providers::{self, ProviderData};
-use range_tablegen::{resolve, Snapshot};
+use range_tablegen::{resolve, Cloud, Snapshot};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -29,10 +38,14 @@ struct Options {
     manifest: PathBuf,
     regions: PathBuf,
     dry_run: bool,
+    max_change_percent: f64,
+    force: bool,
+    pr_body: Option<PathBuf>,
+    pr_body_limit: usize,
 }
 
-const USAGE: &str =
-    "usage: ranges-refresh [--from DIR] [--snapshot FILE] [--manifest FILE] [--regions FILE] [--dry-run]";
+const USAGE: &str = "usage: ranges-refresh [--from DIR] [--snapshot FILE] [--manifest FILE] [--regions FILE] [--dry-run]
+                      [--max-change PERCENT] [--force] [--pr-body FILE] [--pr-body-limit BYTES]";
 
 fn main() -> ExitCode {
     match parse_args().and_then(|o| run(&o)) {
@@ -52,6 +65,10 @@ fn parse_args() -> Result<Options, String> {
         manifest: cwd.join("ranges/sources.json"),
         regions: cwd.join(REGIONS_PATH),
         dry_run: false,
+        max_change_percent: guard::DEFAULT_MAX_CHANGE_PERCENT,
+        force: false,
+        pr_body: None,
+        pr_body_limit: pull_request::DEFAULT_LIMIT_BYTES,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -62,6 +79,22 @@ fn parse_args() -> Result<Options, String> {
             "--manifest" => options.manifest = PathBuf::from(value()?),
             "--regions" => options.regions = PathBuf::from(value()?),
             "--dry-run" => options.dry_run = true,
+            "--force" => options.force = true,
+            "--max-change" => {
+                let text = value()?;
+                options.max_change_percent = text
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|p| (0.0..=100.0).contains(p))
+                    .ok_or(format!("--max-change {text:?}: a percentage from 0 to 100"))?;
+            }
+            "--pr-body" => options.pr_body = Some(PathBuf::from(value()?)),
+            "--pr-body-limit" => {
+                let text = value()?;
+                options.pr_body_limit = text
+                    .parse()
+                    .map_err(|_| format!("--pr-body-limit {text:?}: a number of bytes"))?;
+            }
             _ => return Err(format!("unknown argument {arg:?}\n{USAGE}")),
         }
     }
@@ -87,8 +120,38 @@ fn run(options: &Options) -> Result<(), String> {
     );
 
     let old = previous(&options.snapshot);
-    print!("{}", diff::report(old.as_ref(), &snapshot));
-    print!("{}", new_regions(&options.regions, &snapshot));
+    let diff = Diff::between(old.as_ref(), &snapshot);
+    print!("{}", diff.report(true));
+    let unplaced = new_regions(&options.regions, &snapshot);
+    print!("{}", unplaced.text);
+
+    let over = guard::over_limit(&diff, options.max_change_percent);
+    let forced = if over.is_empty() {
+        None
+    } else {
+        let what = guard::describe(&over, options.max_change_percent);
+        if !options.force {
+            return Err(format!(
+                "refusing to write {}: {what}. A provider file may be cut short: check the \
+                 diff above, then rerun with --force (make ranges FORCE=1) to accept it",
+                options.snapshot.display()
+            ));
+        }
+        eprintln!("--force: writing although {what}");
+        Some(what)
+    };
+    if let Some(path) = &options.pr_body {
+        let notes = pull_request::Notes {
+            new_regions: &unplaced.regions,
+            forced,
+        };
+        let body = pull_request::body(&diff, &notes, options.pr_body_limit);
+        std::fs::write(path, body).map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+        eprintln!("wrote the pull request body to {}", path.display());
+    }
+    if !diff.changes_routing() {
+        eprintln!("no prefix changed");
+    }
 
     if options.dry_run {
         eprintln!("dry run: {} left as it was", options.snapshot.display());
@@ -126,25 +189,38 @@ fn fetch(source: &Source, from: Option<&Path>) -> Result<ProviderData, String> {
     providers::parse(source, &origin, &text)
 }
 
-/// The regions `snapshot` routes to that the locations file lacks: the
-/// build will refuse them until they are placed.
-fn new_regions(regions_path: &Path, snapshot: &Snapshot) -> String {
+/// The regions a snapshot routes to that the locations file lacks (the
+/// build refuses them until they are placed), and what to print about them.
+struct Unplaced {
+    regions: Vec<(Cloud, String, usize)>,
+    text: String,
+}
+
+fn new_regions(regions_path: &Path, snapshot: &Snapshot) -> Unplaced {
     let regions = match regions_from(regions_path) {
         Ok(regions) => regions,
-        Err(e) => return format!("note: cannot check the region locations: {e}\n"),
+        Err(e) => {
+            return Unplaced {
+                regions: Vec::new(),
+                text: format!("note: cannot check the region locations: {e}\n"),
+            }
+        }
     };
     let missing = regions.missing(snapshot);
-    if missing.is_empty() {
-        return String::new();
+    let mut text = String::new();
+    if !missing.is_empty() {
+        text = format!(
+            "new regions without a location in {} (the build fails until each has a line there):\n",
+            regions_path.display()
+        );
+        for (cloud, region, n) in &missing {
+            text.push_str(&format!("  {cloud} {region} ({n} prefixes)\n"));
+        }
     }
-    let mut out = format!(
-        "new regions without a location in {} (the build fails until each has a line there):\n",
-        regions_path.display()
-    );
-    for (cloud, region, n) in missing {
-        out.push_str(&format!("  {cloud} {region} ({n} prefixes)\n"));
+    Unplaced {
+        regions: missing,
+        text,
     }
-    out
 }
 
 /// The snapshot being replaced, if it exists and still parses.

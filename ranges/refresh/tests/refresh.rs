@@ -37,8 +37,14 @@ fn empty_dir(name: &str) -> PathBuf {
 }
 
 fn refresh(from: &Path, dir: &Path) -> Output {
+    refresh_with(from, dir, &[])
+}
+
+/// [`refresh`] with more arguments.
+fn refresh_with(from: &Path, dir: &Path, extra: &[&str]) -> Output {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sources.json");
     Command::new(env!("CARGO_BIN_EXE_ranges-refresh"))
+        .args(extra)
         .arg("--from")
         .arg(from)
         .arg("--snapshot")
@@ -81,7 +87,8 @@ fn copies_validates_and_prints_the_per_region_diff() {
     // The snapshot of `current`, then a refresh from `next` over it.
     let snapshot_dir = empty_dir("snapshot");
     assert!(refresh(&current, &snapshot_dir).status.success());
-    let out = refresh(&next, &snapshot_dir);
+    // Three of AWS's three prefixes change: over the guard's 30 %.
+    let out = refresh_with(&next, &snapshot_dir, &["--max-change", "100"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -201,6 +208,156 @@ fn regions_without_a_location_are_reported() {
         "{written}"
     );
     for dir in [next, snapshot_dir] {
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
+
+/// `count` AWS prefixes 10.x.y.0/24 in us-east-1, from `first` on.
+fn many(first: usize, count: usize) -> Vec<(String, &'static str)> {
+    (first..first + count)
+        .map(|i| (format!("10.{}.{}.0/24", i / 256, i % 256), "us-east-1"))
+        .collect()
+}
+
+fn aws_of(prefixes: &[(String, &'static str)], token: &str) -> String {
+    let borrowed: Vec<(&str, &str)> = prefixes.iter().map(|(p, r)| (p.as_str(), *r)).collect();
+    aws(&borrowed, token)
+}
+
+#[test]
+fn a_change_of_more_than_30_percent_is_refused_unless_forced() {
+    let before = fixture_dir("guard-before", &aws_of(&many(0, 100), "1"));
+    let snapshot_dir = empty_dir("guard-snapshot");
+    assert!(refresh(&before, &snapshot_dir).status.success());
+    let written = std::fs::read_to_string(snapshot_dir.join("cloud-ranges.txt")).unwrap();
+
+    // A file cut short: 60 of AWS's 100 prefixes are gone (60 %).
+    let truncated = fixture_dir("guard-truncated", &aws_of(&many(0, 40), "2"));
+    let out = refresh(&truncated, &snapshot_dir);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("refusing to write")
+            && stderr
+                .contains("AWS changed by 60.0 % of its 100 prefixes (+0 -60), more than 30 %")
+            && stderr.contains("--force (make ranges FORCE=1)"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("GCP changed"),
+        "unchanged providers pass: {stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(snapshot_dir.join("cloud-ranges.txt")).unwrap(),
+        written,
+        "nothing written"
+    );
+
+    // 30 % exactly passes: 15 removed and 15 added of 100.
+    let at_limit = fixture_dir("guard-limit", &aws_of(&many(15, 100), "3"));
+    let limit_dir = empty_dir("guard-limit-snapshot");
+    std::fs::copy(
+        snapshot_dir.join("cloud-ranges.txt"),
+        limit_dir.join("cloud-ranges.txt"),
+    )
+    .unwrap();
+    let out = refresh(&at_limit, &limit_dir);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Forced: written, and the pull request body says so.
+    let body = snapshot_dir.join("body.md");
+    let out = refresh_with(
+        &truncated,
+        &snapshot_dir,
+        &["--force", "--pr-body", body.to_str().unwrap()],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("--force: writing although AWS changed by 60.0 %"),
+        "{stderr}"
+    );
+    let now = std::fs::read_to_string(snapshot_dir.join("cloud-ranges.txt")).unwrap();
+    assert!(
+        now.contains("sync_token=2 ") && !now.contains("\n10.0.99.0/24 "),
+        "{now}"
+    );
+    let body = std::fs::read_to_string(body).unwrap();
+    assert!(
+        body.contains("**Started with force**: AWS changed by 60.0 % of its 100 prefixes (+0 -60)"),
+        "{body}"
+    );
+    for dir in [before, truncated, at_limit, snapshot_dir, limit_dir] {
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
+
+#[test]
+fn the_pull_request_body_is_the_report_cut_to_fit() {
+    let before = fixture_dir("body-before", &aws_of(&many(0, 400), "1"));
+    let snapshot_dir = empty_dir("body-snapshot");
+    assert!(refresh(&before, &snapshot_dir).status.success());
+    let mut next = many(0, 400);
+    next.truncate(380);
+    next.extend(many(1000, 20));
+    next.push(("10.250.0.0/16".into(), "xx-newest-1"));
+    let after = fixture_dir("body-after", &aws_of(&next, "2"));
+
+    let body_of = |limit: &str, name: &str| {
+        let dir = empty_dir(name);
+        std::fs::copy(
+            snapshot_dir.join("cloud-ranges.txt"),
+            dir.join("cloud-ranges.txt"),
+        )
+        .unwrap();
+        let body = dir.join("body.md");
+        let out = refresh_with(
+            &after,
+            &dir,
+            &[
+                "--pr-body",
+                body.to_str().unwrap(),
+                "--pr-body-limit",
+                limit,
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = std::fs::read_to_string(&body).unwrap();
+        std::fs::remove_dir_all(dir).unwrap();
+        (String::from_utf8_lossy(&out.stdout).into_owned(), text)
+    };
+    // Room for everything: the printed report, whole, in the body.
+    let (stdout, full) = body_of("60000", "body-full");
+    let report = stdout.split("new regions without").next().unwrap();
+    assert!(full.contains(&format!("```text\n{report}```")), "{full}");
+    assert!(full.contains("| AWS | 1 → 2 | 400 | 21 | 20 |"), "{full}");
+    assert!(
+        full.contains("**New regions without a location.**")
+            && full.contains("- AWS xx-newest-1 (1 prefixes)"),
+        "{full}"
+    );
+    // Too small for the 41 prefix lines: the summary lines only.
+    let limit = full.len() - 1;
+    let (_, summary) = body_of(&limit.to_string(), "body-summary");
+    assert!(summary.len() <= limit, "{}", summary.len());
+    assert!(
+        summary.contains("AWS us-east-1: +20 -20\nAWS xx-newest-1: +1 -0\n"),
+        "{summary}"
+    );
+    assert!(!summary.contains("  + 10."), "{summary}");
+    assert!(
+        summary.contains("The 41 prefix lines are left out to fit"),
+        "{summary}"
+    );
+    for dir in [before, after, snapshot_dir] {
         std::fs::remove_dir_all(dir).unwrap();
     }
 }
