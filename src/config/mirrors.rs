@@ -82,8 +82,7 @@ impl Mirrors {
             let copy = blob_copy(text)?;
             match by_region.values().find(|m| m.copy.base == copy.base) {
                 Some(m) if m.copy.check != copy.check => Err(format!(
-                    "{:?} is a copy of BLOB_MIRRORS too, checked another way there: \
-                     one copy is checked one way",
+                    "{:?} is a BLOB_MIRRORS copy too, checked another way there",
                     copy.base
                 )),
                 _ => Ok(copy),
@@ -140,10 +139,9 @@ fn mirrors(text: &str, sites: &[RegionSite]) -> Result<BTreeMap<MirrorKey, Mirro
             .find(|(_, m)| m.copy.base == copy.base && m.copy.check != copy.check)
         {
             return Err(format!(
-                "key {key:?}: {:?} is the copy of key {:?} too, checked another way there: \
-                 one copy is checked one way",
+                "key {key:?}: {:?} is key {}'s copy too, checked another way there",
                 copy.base,
-                MirrorName::of(other).to_string()
+                MirrorName::of(other)
             ));
         }
         let mirror = Mirror {

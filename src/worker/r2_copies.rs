@@ -6,33 +6,38 @@
 use crate::checks::blob::{Failure, R2Answer};
 use futures_util::future::{select, Either};
 use std::time::Duration;
-use worker::{console_warn, Bucket, Delay, Env, EnvBinding};
+use wasm_bindgen::JsCast;
+use worker::js_sys::{Object, Reflect};
+use worker::wasm_bindgen_futures::JsFuture;
+use worker::worker_sys::R2Bucket;
+use worker::{console_warn, Delay, Env};
 
 /// The bucket bound as `name`, or `None` when the environment has no R2
-/// binding of that name (without building the error text
-/// `Env::bucket` would).
-fn bucket(env: &Env, name: &str) -> Option<Bucket> {
-    let value = worker::js_sys::Reflect::get(env, &name.into()).ok()?;
-    if value.is_undefined() {
-        return None;
-    }
-    <Bucket as EnvBinding>::get(value).ok()
+/// binding of that name. The runtime's own object, read as workers-rs
+/// reads a binding (by its constructor's name), without its wrappers.
+fn bucket(env: &Env, name: &str) -> Option<R2Bucket> {
+    let value = Reflect::get(env, &name.into()).ok()?;
+    let is_bucket =
+        value.is_object() && Object::from(value.clone()).constructor().name() == "R2Bucket";
+    is_bucket.then(|| value.unchecked_into())
 }
 
 /// Whether `key` is in the bucket bound as `binding`: its `head()`, given
-/// up after `timeout_ms`. "Not found" is `Ok(false)`; the binding's error,
-/// a missing binding or the deadline are failures.
+/// up after `timeout_ms`. "Not found" (`null`) is `Ok(false)`; the
+/// binding's error, a missing binding or the deadline are failures.
 pub async fn head(env: &Env, binding: &str, key: &str, timeout_ms: u64) -> R2Answer {
     // The check's own warning names the binding and says it is missing.
-    let Some(bucket) = bucket(env, binding) else {
-        return Err(Failure::Unbound);
+    let bucket = bucket(env, binding).ok_or(Failure::Unbound)?;
+    let asked = async {
+        let promise = bucket.head(key.to_string())?;
+        JsFuture::from(promise).await
     };
-    let asked = Box::pin(bucket.head(key));
     let deadline = Delay::from(Duration::from_millis(timeout_ms));
-    let answer = select(asked, deadline).await;
+    let answer = select(Box::pin(asked), deadline).await;
     match answer {
-        Either::Left((Ok(object), _)) => Ok(object.is_some()),
+        Either::Left((Ok(object), _)) => Ok(!object.is_null()),
         Either::Left((Err(e), _)) => {
+            let e = worker::Error::from(e);
             console_warn!("registry-edge: head({key}) through R2 binding {binding}: {e}");
             Err(Failure::Binding)
         }

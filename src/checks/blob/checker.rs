@@ -201,14 +201,14 @@ struct Owned {
     copy: String,
     url: String,
     object: String,
-    path: String,
 }
 
-/// A [`CopyKind`] with its R2 binding's name owned.
+/// A [`CopyKind`] with what it needs owned: an R2 copy's binding, and the
+/// object's key in its bucket.
 enum OwnedKind {
     Mirror,
     Registry,
-    R2(String),
+    R2 { binding: String, key: String },
 }
 
 impl Owned {
@@ -217,12 +217,14 @@ impl Owned {
             kind: match target.kind {
                 CopyKind::Mirror => OwnedKind::Mirror,
                 CopyKind::Registry => OwnedKind::Registry,
-                CopyKind::R2 { binding } => OwnedKind::R2(binding.to_string()),
+                CopyKind::R2 { binding } => OwnedKind::R2 {
+                    binding: binding.to_string(),
+                    key: target.path().to_string(),
+                },
             },
             copy: target.copy.to_string(),
             url: target.url.to_string(),
             object: target.object().to_string(),
-            path: target.path().to_string(),
         }
     }
 
@@ -230,7 +232,7 @@ impl Owned {
         match &self.kind {
             OwnedKind::Mirror => CopyKind::Mirror,
             OwnedKind::Registry => CopyKind::Registry,
-            OwnedKind::R2(binding) => CopyKind::R2 { binding },
+            OwnedKind::R2 { binding, .. } => CopyKind::R2 { binding },
         }
     }
 }
@@ -292,11 +294,11 @@ async fn run<Io: CheckIo>(
     }
 
     let kind = target.kind();
-    let outcome = match kind {
-        CopyKind::R2 { binding } => {
-            CopyKind::found(io.r2_head(binding, &target.path, settings.timeout_ms).await)
+    let outcome = match &target.kind {
+        OwnedKind::R2 { binding, key } => {
+            CopyKind::found(io.r2_head(binding, key, settings.timeout_ms).await)
         }
-        CopyKind::Mirror | CopyKind::Registry => {
+        OwnedKind::Mirror | OwnedKind::Registry => {
             match io.head(url, kind.accept(), settings.timeout_ms).await {
                 Ok(status) => kind.outcome(status),
                 Err(failure) => Outcome::Failed(failure),
