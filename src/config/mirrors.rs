@@ -30,7 +30,7 @@ pub enum CopyCheck {
     /// `HEAD <base>/containers/images/<digest>` (a subrequest).
     Http,
     /// `head("containers/images/<digest>")` through the `[[r2_buckets]]`
-    /// binding named `binding`: no subrequest.
+    /// binding named `binding`: no HTTP request.
     R2 { binding: String },
 }
 

@@ -1,7 +1,7 @@
 //! The R2 buckets that copies are checked through: the `[[r2_buckets]]`
 //! bindings `BLOB_MIRRORS` and `DEFAULT_BLOB_BASE_URL` name
 //! (docs/configuration.md, "Copies in R2"). A check is the binding's
-//! `head()`: no subrequest, and no public request to the bucket.
+//! `head()`: no HTTP request, to the bucket's public URL or any other.
 
 use crate::checks::blob::{Failure, R2Answer};
 use futures_util::future::{select, Either};

@@ -56,7 +56,7 @@ pub trait CheckIo: Clone + 'static {
         accept: Option<&str>,
         timeout_ms: u64,
     ) -> impl Future<Output = HeadAnswer>;
-    /// `head(key)` through the R2 binding named `binding` (no subrequest),
+    /// `head(key)` through the R2 binding named `binding` (no HTTP request),
     /// given up after `timeout_ms`.
     fn r2_head(&self, binding: &str, key: &str, timeout_ms: u64) -> impl Future<Output = R2Answer>;
     /// The Cache API entry under `key`, if any (errors are misses).

@@ -41,7 +41,7 @@ pub enum CopyKind<'a> {
     /// upstream (docs/request-handling.md, "Signature upstream fallback").
     Registry,
     /// An R2 bucket in the same layout, asked through the `[[r2_buckets]]`
-    /// binding `binding` (its `head()`: no subrequest). Clients are sent to
+    /// binding `binding` (its `head()`: no HTTP request). Clients are sent to
     /// its public base URL, which names the copy like a mirror's.
     R2 { binding: &'a str },
 }
