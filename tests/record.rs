@@ -10,7 +10,7 @@ use registry_edge::decision::Observed;
 use registry_edge::request::Request;
 use registry_edge::serving::rate_limit;
 use registry_edge::serving::record::{
-    Edge, Record, BLOB_FIELDS, DOUBLE_FIELDS, INDEX_FIELD, MAX_USER_AGENT_BYTES,
+    Edge, Record, BLOB_FIELDS, DOUBLE_FIELDS, INDEX_FIELD, MAX_USER_AGENT_BYTES, WEIGHT_COLUMN,
 };
 use registry_edge::serving::status::Bindings;
 use registry_edge::serving::{answer, Conditions};
@@ -355,6 +355,8 @@ fn the_docs_document_the_mapping() {
             .enumerate()
             .map(|(i, f)| (format!("double{}", i + 1), f.to_string())),
     );
+    // After the record's doubles, the point's own weight.
+    expected.push((WEIGHT_COLUMN.to_string(), "weight".to_string()));
     assert_eq!(
         documented, expected,
         "docs/operating.md \"Analytics Engine\" table"
@@ -460,13 +462,15 @@ fn the_sample_rate_is_a_validated_fraction() {
         assert_eq!(e.variable, "LOG_SAMPLE_RATE", "{bad}");
     }
     // Over many draws a rate keeps about that share of the lines.
+    let rates = registry_edge::config::operating::SampleRates {
+        log: 0.25,
+        analytics: 1.0,
+    };
     let mut rng = Rng(7);
     let kept = (0..100_000)
         .filter(|_| {
-            registry_edge::serving::record::sampled(
-                0.25,
-                (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64,
-            )
+            let draw = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+            registry_edge::serving::sampling::sample(false, rates, draw).log
         })
         .count();
     assert!((24_000..26_000).contains(&kept), "{kept}");

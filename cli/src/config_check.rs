@@ -45,7 +45,7 @@ pub fn run(env: &Environment) -> Exit {
 /// A copy whose R2 binding the environment lacks would fail every check
 /// (and be skipped by its breaker): its blobs would all go upstream.
 fn undeclared_r2_bindings(env: &Environment, config: &Config) -> Vec<String> {
-    let declared = |binding: &str| env.r2_buckets.iter().any(|b| b.binding == binding);
+    let declared = |binding: &str| env.platform.r2_buckets.iter().any(|b| b.binding == binding);
     let variable = |copy: &BlobCopy| {
         if config.mirrors.default_blob_base.as_ref() == Some(copy) {
             "DEFAULT_BLOB_BASE_URL"

@@ -3,6 +3,7 @@
 //! the Workers adapter (README, "The CLI").
 
 mod config_check;
+mod cost;
 mod exit;
 mod tables;
 mod wrangler;
@@ -40,6 +41,65 @@ enum Command {
     /// An environment's configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// What an environment costs a month, per meter and per million
+    /// requests, from its configuration (what is sampled, which bindings
+    /// exist) and the copies the request mix reaches; prices cited in
+    /// cli/src/cost/prices.toml.
+    Cost(CostArgs),
+}
+
+#[derive(clap::Args)]
+struct CostArgs {
+    #[command(flatten)]
+    environment: EnvironmentArgs,
+    /// The wrangler configuration (as a positional argument).
+    #[arg(value_name = "PATH")]
+    path: Option<PathBuf>,
+    /// Requests a month.
+    #[arg(long, default_value_t = 1e9, value_name = "N")]
+    requests: f64,
+    /// Set the share of one kind of request (blob, absent-blob,
+    /// manifest-tag, manifest-digest, tags, error); the other kinds keep
+    /// their proportions of make load's mix in what is left. Repeatable.
+    #[arg(long = "share", value_name = "KIND=FRACTION", value_parser = parse_share)]
+    shares: Vec<(String, f64)>,
+    /// Billed CPU milliseconds per request.
+    #[arg(long, default_value_t = cost::DEFAULT_ASSUMPTIONS.cpu_ms)]
+    cpu_ms: f64,
+    /// Bytes of one stored Workers Logs event (Cloudflare's published
+    /// average for Workers: 4.84 KB).
+    #[arg(long, default_value_t = cost::DEFAULT_ASSUMPTIONS.log_event_bytes)]
+    log_event_bytes: f64,
+    /// Mean bytes of a blob.
+    #[arg(long, default_value_t = cost::DEFAULT_ASSUMPTIONS.blob_bytes)]
+    blob_bytes: f64,
+    /// Mean bytes of a manifest.
+    #[arg(long, default_value_t = cost::DEFAULT_ASSUMPTIONS.manifest_bytes)]
+    manifest_bytes: f64,
+    /// The share of checked blob requests whose check leaves the isolate
+    /// (a Cache API lookup and at most one HEAD to the copy).
+    #[arg(long, default_value_t = cost::DEFAULT_ASSUMPTIONS.check_share)]
+    check_share: f64,
+    /// Isolates reading the upstream health record (with health checks on).
+    #[arg(long, default_value_t = cost::DEFAULT_ASSUMPTIONS.isolates)]
+    isolates: f64,
+    /// Analytics Engine SQL queries a month.
+    #[arg(long, default_value_t = cost::DEFAULT_ASSUMPTIONS.queries)]
+    queries: f64,
+    /// Print one JSON document.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `KIND=FRACTION`.
+fn parse_share(text: &str) -> Result<(String, f64), String> {
+    let (kind, share) = text
+        .split_once('=')
+        .ok_or_else(|| format!("{text:?} is not KIND=FRACTION"))?;
+    let share: f64 = share
+        .parse()
+        .map_err(|_| format!("{share:?} is not a number"))?;
+    Ok((kind.to_string(), share))
 }
 
 #[derive(Subcommand)]
@@ -72,6 +132,62 @@ fn main() -> ExitCode {
         }
         Command::Ranges => io_exit(tables::print_ranges()),
         Command::Regions => io_exit(tables::print_regions()),
+        Command::Cost(args) => {
+            let path = args
+                .path
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("wrangler.toml"));
+            let counts = [
+                ("--requests", args.requests),
+                ("--cpu-ms", args.cpu_ms),
+                ("--log-event-bytes", args.log_event_bytes),
+                ("--blob-bytes", args.blob_bytes),
+                ("--manifest-bytes", args.manifest_bytes),
+                ("--isolates", args.isolates),
+                ("--queries", args.queries),
+            ];
+            let bad = counts
+                .iter()
+                .find(|(_, n)| !(n.is_finite() && *n >= 0.0))
+                .map(|(name, n)| format!("{name} {n}: not a number of at least 0"))
+                .or_else(|| {
+                    (!(0.0..=1.0).contains(&args.check_share)).then(|| {
+                        format!(
+                            "--check-share {}: not a share from 0 to 1",
+                            args.check_share
+                        )
+                    })
+                });
+            if let Some(problem) = bad {
+                eprintln!("registry-edge cost: {problem}");
+                return Exit::Unusable.into();
+            }
+            match wrangler::Environment::read(&path, args.environment.env.as_deref()) {
+                Ok(env) => {
+                    let assumptions = cost::model::Assumptions {
+                        cpu_ms: args.cpu_ms,
+                        log_event_bytes: args.log_event_bytes,
+                        blob_bytes: args.blob_bytes,
+                        manifest_bytes: args.manifest_bytes,
+                        check_share: args.check_share,
+                        isolates: args.isolates,
+                        queries: args.queries,
+                        ..cost::DEFAULT_ASSUMPTIONS
+                    };
+                    let request = cost::Request {
+                        requests: args.requests,
+                        shares: args.shares,
+                        assumptions,
+                        json: args.json,
+                    };
+                    cost::run(&env, &request).into()
+                }
+                Err(e) => {
+                    eprintln!("registry-edge cost: {e}");
+                    Exit::Unusable.into()
+                }
+            }
+        }
         Command::Config(ConfigCommand::Check { environment, path }) => {
             let path = path.unwrap_or_else(|| PathBuf::from("wrangler.toml"));
             match wrangler::Environment::read(&path, environment.env.as_deref()) {

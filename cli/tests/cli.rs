@@ -282,7 +282,7 @@ DEFAULT_BLOB_BASE_URL = { url = "https://blobs.example", r2_binding = "R2_BLOBS"
     let (code, out) = config_check("r2_buckets = [{ bucket_name = \"x\" }]\n[vars]\n", None);
     assert_eq!(code, Some(2), "{out}");
     assert!(
-        out.contains("[[r2_buckets]] has an entry without a binding"),
+        out.contains("an entry of r2_buckets has no text binding"),
         "{out}"
     );
 }

@@ -17,11 +17,24 @@ pub const DEFAULT_RANGES_MAX_AGE_DAYS: u32 = 45;
 /// The bounds of `RANGES_MAX_AGE_DAYS` (a day to ten years).
 pub const RANGES_MAX_AGE_DAYS: std::ops::RangeInclusive<u32> = 1..=3650;
 
+/// The shares of ordinary requests that leave a trace (each 0 to 1); what
+/// is kept whatever they say is src/serving/sampling.rs's.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SampleRates {
+    /// `LOG_SAMPLE_RATE`: the share whose record is logged.
+    pub log: f64,
+    /// `ANALYTICS_SAMPLE_RATE`: the share whose data point is written.
+    pub analytics: f64,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Operating {
-    /// `LOG_SAMPLE_RATE`: share of requests whose record is logged (0 to
-    /// 1; data points are written for every request).
+    /// `LOG_SAMPLE_RATE`: share of ordinary requests whose record is
+    /// logged (0 to 1; errors are always logged).
     pub log_sample_rate: f64,
+    /// `ANALYTICS_SAMPLE_RATE`: share of ordinary requests whose data point
+    /// is written, weighted by its inverse (0 to 1; errors always are).
+    pub analytics_sample_rate: f64,
     /// `PULL_SESSIONS`: challenge anonymous pulls to fetch a session token.
     pub pull_sessions: bool,
     /// `RATE_LIMIT_PERIOD_SECONDS`: the `simple.period` of the
@@ -37,9 +50,18 @@ pub struct Operating {
 }
 
 impl Operating {
+    /// The sampling rates (src/serving/sampling.rs).
+    pub fn sampling(&self) -> SampleRates {
+        SampleRates {
+            log: self.log_sample_rate,
+            analytics: self.analytics_sample_rate,
+        }
+    }
+
     pub(super) fn read(vars: &Vars<'_>) -> Operating {
         Operating {
             log_sample_rate: vars.get_or("LOG_SAMPLE_RATE", 1.0, fraction),
+            analytics_sample_rate: vars.get_or("ANALYTICS_SAMPLE_RATE", 1.0, fraction),
             pull_sessions: vars.get_or("PULL_SESSIONS", false, boolean),
             rate_limit_period_seconds: vars.get_or(
                 "RATE_LIMIT_PERIOD_SECONDS",

@@ -136,6 +136,26 @@ impl Reason<'_> {
     pub fn is_per_client(&self) -> bool {
         matches!(self, Reason::Blob { .. })
     }
+
+    /// A copy or the regional upstream failed its check, or was skipped
+    /// for its open breaker, on the way to this redirect.
+    pub fn copy_failed(&self) -> bool {
+        let miss_failed = |miss: &Miss| matches!(miss, Miss::Failed(_) | Miss::BreakerOpen);
+        let fallback_failed = |fallback: &Option<Fallback>| {
+            matches!(fallback, Some(Fallback::Failed(_) | Fallback::BreakerOpen))
+        };
+        match self {
+            Reason::Upstream { fallback, .. } => fallback_failed(fallback),
+            Reason::Blob {
+                way: BlobWay::Upstream { why, fallback, .. },
+                ..
+            } => {
+                matches!(why, NotNear::Checked { miss, .. } if miss_failed(miss))
+                    || fallback_failed(fallback)
+            }
+            _ => false,
+        }
+    }
 }
 
 struct Client(Option<Location>);

@@ -7,6 +7,7 @@ pub mod freshness;
 pub mod rate_limit;
 pub mod record;
 pub mod reply;
+pub mod sampling;
 pub mod sessions;
 pub mod status;
 pub mod worker_version;

@@ -174,6 +174,10 @@ pub const BLOB_FIELDS: [&str; 17] = [
 pub const DOUBLE_FIELDS: [&str; 3] = ["status", "asn", "check_ms"];
 /// The record field the data point is indexed (sampled) by.
 pub const INDEX_FIELD: &str = "repository";
+/// The double after [`DOUBLE_FIELDS`]: how many requests the data point
+/// stands for (its weight, from [`super::sampling`]). Not a record field:
+/// a logged line and a data point are sampled at different rates.
+pub const WEIGHT_COLUMN: &str = "double4";
 
 /// One Analytics Engine data point; absent text is "".
 #[derive(Clone, Debug, PartialEq)]
@@ -183,10 +187,12 @@ pub struct DataPoint<'r> {
     pub doubles: [f64; 3],
 }
 
-/// Whether this request's line is logged at `LOG_SAMPLE_RATE` = `rate`,
-/// given a uniform random number in [0, 1).
-pub fn sampled(rate: f64, random: f64) -> bool {
-    random < rate
+impl DataPoint<'_> {
+    /// The doubles as written: the record's, then [`WEIGHT_COLUMN`].
+    pub fn weighted_doubles(&self, weight: f64) -> [f64; 4] {
+        let [first, second, third] = self.doubles;
+        [first, second, third, weight]
+    }
 }
 
 /// `text` cut to at most `max` bytes, at a character boundary.
@@ -213,12 +219,5 @@ mod tests {
         assert_eq!(truncate("aé", 2), "a");
         assert_eq!(truncate("🦀🦀", 5), "🦀");
         assert_eq!(truncate("", 0), "");
-    }
-
-    #[test]
-    fn sampling() {
-        assert!(sampled(1.0, 0.0) && sampled(1.0, 0.999_999));
-        assert!(!sampled(0.0, 0.0));
-        assert!(sampled(0.25, 0.1) && !sampled(0.25, 0.25));
     }
 }

@@ -123,6 +123,7 @@ pub fn document(
             "rate_limit": bindings.rate_limit,
             "analytics": bindings.analytics,
             "log_sample_rate": config.operating.log_sample_rate,
+            "analytics_sample_rate": config.operating.analytics_sample_rate,
             "upstream_health_checks": config.upstream.health_checks,
             "mirror_fallback_km": config.mirrors.fallback_km,
             "known_repositories": {

@@ -58,8 +58,9 @@ impl Optional {
         self.analytics.is_some()
     }
 
-    /// Writes the record as one data point, when the dataset is bound.
-    pub fn write(&self, record: &Record<'_>) {
+    /// Writes the record as one data point standing for `weight` requests,
+    /// when the dataset is bound.
+    pub fn write(&self, record: &Record<'_>, weight: f64) {
         let Some(dataset) = &self.analytics else {
             return;
         };
@@ -67,7 +68,7 @@ impl Optional {
         let written = AnalyticsEngineDataPointBuilder::new()
             .indexes([point.index])
             .blobs(point.blobs)
-            .doubles(point.doubles)
+            .doubles(point.weighted_doubles(weight))
             .write_to(dataset);
         if let Err(e) = written {
             console_warn!("registry-edge: cannot write the analytics data point: {e}");
@@ -98,7 +99,7 @@ pub fn random_bytes() -> [u8; 16] {
     bytes
 }
 
-/// A uniform number in [0, 1) (`Math.random`, for log sampling).
+/// A uniform number in [0, 1) (`Math.random`, the sampling draw).
 pub fn random_unit() -> f64 {
     worker::js_sys::Math::random()
 }

@@ -22,7 +22,8 @@ use crate::places::TABLES;
 use crate::request::Request;
 use crate::serving::freshness::Freshness;
 use crate::serving::rate_limit;
-use crate::serving::record::{sampled, Edge, Record};
+use crate::serving::record::{Edge, Record};
+use crate::serving::sampling;
 use crate::serving::status::Bindings;
 use crate::serving::{answer, Conditions};
 use std::rc::Rc;
@@ -86,16 +87,20 @@ async fn handle(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys
     )
     .await;
 
-    let logged = sampled(config.operating.log_sample_rate, bindings::random_unit());
-    // The record is assembled only when someone reads it.
-    if logged || optional.writes() {
+    // One draw decides the line and the data point; errors are kept
+    // whatever it says. The record is assembled only when it is written.
+    let kept = sampling::always_kept(&answer);
+    let sample = sampling::sample(kept, config.operating.sampling(), bindings::random_unit());
+    if sample.writes(optional.writes()) {
         let edge = Edge {
             version: version.map(|v| v.id),
             ..fields.edge()
         };
         let record = Record::new(&request, &answer, edge);
-        optional.write(&record);
-        if logged {
+        if let Some(weight) = sample.point {
+            optional.write(&record, weight);
+        }
+        if sample.log {
             console_log!("{}", record.to_json());
         }
     }

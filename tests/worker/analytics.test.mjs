@@ -3,7 +3,10 @@
 // to a loopback sink, where wrangler dev's local dataset discards them.
 // One data point per request, holding the values of that request's log
 // line in the columns the "Analytics Engine" table of docs/operating.md names, and the
-// client address in neither.
+// client address in neither. Sampled (docs/operating.md, "Sampling"): a
+// request the draw drops writes nothing while the weights of the points
+// written still count the requests; errors and failing copies are always
+// written and logged.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -81,6 +84,8 @@ test('one data point per request, with the log line\'s values, and no client add
       else assert.equal(point[column], value === null ? '' : String(value), `${paths[i]}: ${column} (${field})`);
     }
   }
+  // Unsampled: each point stands for one request.
+  for (const point of points) assert.equal(point.double4, 1, JSON.stringify(point));
   const blobPoint = points[2];
   assert.deepEqual(
     [blobPoint.blob1, blobPoint.blob2, blobPoint.blob6, blobPoint.blob8, blobPoint.blob9, blobPoint.blob13, blobPoint.double1],
@@ -110,5 +115,79 @@ test('LOG_SAMPLE_RATE = 0: no log line, still one data point per request', async
     assert.ok(!output.includes('{"event"'), `a record was logged:\n${output}`);
   } finally {
     await quiet.stop();
+  }
+});
+
+/** Starts a worker with these sampling rates; stops it after `fn`. */
+async function withRates(vars, fn) {
+  const w = await startBareWorkerd({
+    vars: { UPSTREAM_REGISTRY_ENDPOINT: 'https://upstream.example', ...vars },
+    analytics: 'PULL_ANALYTICS',
+  });
+  try {
+    await fn(w);
+  } finally {
+    await w.stop();
+  }
+}
+
+/** The pull data points, once none has arrived for 500 ms (at most 10 s). */
+async function settledPullPoints(w) {
+  const pulls = () => w.dataPoints().filter((p) => p.blob1 === 'pull');
+  const deadline = Date.now() + 10_000;
+  let seen = -1;
+  while (pulls().length !== seen && Date.now() < deadline) {
+    seen = pulls().length;
+    await sleep(500);
+  }
+  return pulls();
+}
+
+test('ANALYTICS_SAMPLE_RATE = 0.5: each point weighs 2, and the weights count the requests', async () => {
+  await withRates({ LOG_SAMPLE_RATE: '0', ANALYTICS_SAMPLE_RATE: '0.5' }, async (w) => {
+    const n = 300;
+    for (let i = 0; i < n; i++) assert.equal((await request(w.url, `/v2/pause/manifests/v${i}`)).status, 307);
+    const points = await settledPullPoints(w);
+    assert.ok(points.every((p) => p.double4 === 2 && p.blob2 === 'manifest'), JSON.stringify(points.slice(0, 3)));
+    // Binomial: the weighted count is within five standard errors
+    // (sqrt(n (1 - p) / p) = 17.3) of the requests sent.
+    const counted = points.reduce((sum, p) => sum + p.double4, 0);
+    assert.ok(Math.abs(counted - n) <= 5 * Math.sqrt(n), `${counted} counted for ${n} requests`);
+    assert.ok(!(await w.output()).includes('{"event"'), 'a sampled-out line was logged');
+  });
+});
+
+test('errors and failing copies are written and logged whatever the sample; ordinary requests are not', async () => {
+  const sick = await startMirror({ name: 'eu-west-3', mode: 'status500' });
+  try {
+    await withRates(
+      { LOG_SAMPLE_RATE: '0', ANALYTICS_SAMPLE_RATE: '0', BLOB_MIRRORS: { 'eu-west-3': sick.url } },
+      async (w) => {
+        const b = blob('sampled out, failing copy');
+        const sent = [
+          ['/v2/pause/manifests/3.10', {}, 307],
+          ['/v2/', {}, 200],
+          ['/v2/Bad/blobs/x', {}, 400],
+          ['/v2/_catalog', {}, 404],
+          [`/v2/pause/blobs/${b.digest}`, { 'CF-Connecting-IP': IP.awsEuWest3 }, 307],
+        ];
+        for (const [p, headers, status] of sent) assert.equal((await request(w.url, p, { headers })).status, status, p);
+        const points = await settledPullPoints(w);
+        // The two errors and the blob whose mirror failed: weight 1 each.
+        assert.deepEqual(
+          points.map((p) => [p.blob2, p.double1, p.double4]).sort(),
+          [['blob', 307, 1], ['error', 400, 1], ['error', 404, 1]].sort(),
+          JSON.stringify(points),
+        );
+        const failed = points.find((p) => p.blob2 === 'blob');
+        assert.match(failed.blob16, /failed \(status 500\)/);
+        // Their lines are logged; the manifest's and the ping's are not.
+        const lines = (await w.output()).split('\n').filter((l) => l.startsWith('{"event"')).map((l) => JSON.parse(l));
+        assert.deepEqual(lines.map((r) => r.status).sort(), [307, 400, 404]);
+        assert.equal(lines.find((r) => r.status === 307).kind, 'blob');
+      },
+    );
+  } finally {
+    await sick.stop();
   }
 });

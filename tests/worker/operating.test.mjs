@@ -167,7 +167,7 @@ test('without the binding nothing is limited', async () => {
   }
   assert.deepEqual(answers, Array(LIMIT + 4).fill(307));
   const status = JSON.parse((await request(plain.url, '/_status')).body);
-  assert.deepEqual(status.features, { pull_sessions: false, rate_limit: false, analytics: false, log_sample_rate: 1, upstream_health_checks: false, mirror_fallback_km: 2000, known_repositories: { on: false, repositories: null, age_seconds: null } });
+  assert.deepEqual(status.features, { pull_sessions: false, rate_limit: false, analytics: false, log_sample_rate: 1, analytics_sample_rate: 1, upstream_health_checks: false, mirror_fallback_km: 2000, known_repositories: { on: false, repositories: null, age_seconds: null } });
 });
 
 test('pull sessions: challenge, token, tagged requests; off by default', async () => {
@@ -252,7 +252,7 @@ test('/_status: the build, the range data per provider, copies by name, features
   const oldest = Object.values(dates).filter(Boolean).sort()[0];
   assert.equal(status.ranges.oldest, oldest);
   assert.deepEqual(status.copies, { mirrors: ['eu-west-3'], default_blob_base: false, signature_upstream: false, upstream_regions: [] });
-  assert.deepEqual(status.features, { pull_sessions: true, rate_limit: true, analytics: true, log_sample_rate: 1, upstream_health_checks: false, mirror_fallback_km: 2000, known_repositories: { on: false, repositories: null, age_seconds: null } });
+  assert.deepEqual(status.features, { pull_sessions: true, rate_limit: true, analytics: true, log_sample_rate: 1, analytics_sample_rate: 1, upstream_health_checks: false, mirror_fallback_km: 2000, known_repositories: { on: false, repositories: null, age_seconds: null } });
   assert.ok(!res.body.includes(mirror.url) && !res.body.includes('://'), 'no URL in the status');
 
   // Every /v2 answer names the oldest range data.
