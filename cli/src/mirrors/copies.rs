@@ -1,6 +1,7 @@
 //! The copies the worker redirects blobs to, read from its parsed
 //! configuration: every `BLOB_MIRRORS` entry (de-duplicated by URL: several
-//! keys often share one bucket) and `DEFAULT_BLOB_BASE_URL`. This is the
+//! keys often share one bucket) and `DEFAULT_BLOB_BASE_URL`, each a base
+//! URL or an R2 bucket the worker checks through its binding. This is the
 //! one place that reads them; [`super::store_location`] says where each
 //! one's bucket is.
 
@@ -57,6 +58,9 @@ pub struct Copy {
     pub keys: Vec<CopyKey>,
     /// The base URL clients download from (`<url>/containers/images/<digest>`).
     pub url: String,
+    /// The `[[r2_buckets]]` binding the worker checks it through, when it
+    /// is an R2 bucket.
+    pub r2_binding: Option<String>,
 }
 
 impl Copy {
@@ -77,20 +81,25 @@ pub fn copies(mirrors: &Mirrors) -> Vec<Copy> {
     let named = mirrors
         .by_region
         .iter()
-        .map(|(key, mirror)| (CopyKey::Region(key.clone()), mirror.base.as_str()))
+        .map(|(key, mirror)| (CopyKey::Region(key.clone()), &mirror.copy))
         .chain(
             mirrors
                 .default_blob_base
-                .as_deref()
-                .map(|url| (CopyKey::Default, url)),
+                .as_ref()
+                .map(|copy| (CopyKey::Default, copy)),
         );
     let mut copies: Vec<Copy> = Vec::new();
-    for (key, url) in named {
-        match copies.iter_mut().find(|c| c.url == url) {
-            Some(copy) => copy.keys.push(key),
+    for (key, blob_copy) in named {
+        let binding = blob_copy.r2_binding().map(str::to_string);
+        match copies.iter_mut().find(|c| c.url == blob_copy.base) {
+            Some(copy) => {
+                copy.keys.push(key);
+                copy.r2_binding = copy.r2_binding.take().or(binding);
+            }
             None => copies.push(Copy {
                 keys: vec![key],
-                url: url.to_string(),
+                url: blob_copy.base.clone(),
+                r2_binding: binding,
             }),
         }
     }
@@ -161,6 +170,25 @@ mod tests {
                 ("azure:westeurope".to_string(), "https://c.example"),
             ]
         );
+    }
+
+    #[test]
+    fn an_r2_copy_keeps_its_binding() {
+        let m = mirrors(&[
+            UPSTREAM,
+            (
+                "BLOB_MIRRORS",
+                r#"{"eu-west-3": {"url": "https://blobs.example", "r2_binding": "BLOBS"}, "us-east-2": "https://a.example"}"#,
+            ),
+            (
+                "DEFAULT_BLOB_BASE_URL",
+                r#"{"url": "https://blobs.example", "r2_binding": "BLOBS"}"#,
+            ),
+        ]);
+        let all = copies(&m);
+        assert_eq!(all[0].label(), "eu-west-3,default");
+        assert_eq!(all[0].r2_binding.as_deref(), Some("BLOBS"));
+        assert_eq!(all[1].r2_binding, None);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use super::public_url::PublicUrl;
 use super::registry::Registry;
 use super::report::{BlobFailure, CopyReport, Report, SourceReport, SyncReport, SCHEMA};
 use super::store::{credentials_present, Store, WriteMode};
-use super::store_location::{store_for, StoreLocation};
+use super::store_location::{store_for, R2Account, StoreLocation};
 use super::transfer::{Destination, Transfer, STOPPING};
 use super::walk::{self, Inventory, WalkEvent};
 use super::{Common, MirrorsCommand};
@@ -98,7 +98,8 @@ fn watch_for_stop() {
 struct Plan {
     endpoint: String,
     path: String,
-    copies: Vec<(Copy, Option<StoreLocation>)>,
+    /// Each copy, its store if known, and why it could not be known.
+    copies: Vec<(Copy, Option<StoreLocation>, Option<String>)>,
     common: Common,
     part_size: u64,
 }
@@ -123,14 +124,25 @@ impl Plan {
         }
         let selected = copies::select(all, &common.mirrors)?;
         let part_size = parts::part_size_from_mib(common.part_size)?;
+        let r2 = R2Account {
+            account_id: std::env::var("CLOUDFLARE_ACCOUNT_ID")
+                .ok()
+                .filter(|v| !v.is_empty()),
+            buckets: env
+                .platform
+                .r2_buckets
+                .iter()
+                .map(|b| (b.binding.clone(), b.bucket_name.clone()))
+                .collect(),
+        };
         Ok(Plan {
             endpoint: config.upstream.endpoint.clone(),
             path: config.upstream.path.clone(),
             copies: selected
                 .into_iter()
-                .map(|c| {
-                    let store = store_for(&c, &common.stores);
-                    (c, store)
+                .map(|c| match store_for(&c, &common.stores, &r2) {
+                    Ok(store) => (c, store, None),
+                    Err(why) => (c, None, Some(why)),
                 })
                 .collect(),
             common: common.clone(),
@@ -171,12 +183,13 @@ impl Plan {
 
         let public = PublicUrl::new()?;
         let mut copies = Vec::new();
-        for (copy, location) in &self.copies {
+        for (copy, location, unknown_store) in &self.copies {
             progress.phase(&format!("looking at {}", copy.label()), None);
             copies.push(
                 self.look(
                     copy,
                     location.as_ref(),
+                    unknown_store.as_deref(),
                     &inventory,
                     &public,
                     verify,
@@ -238,6 +251,7 @@ impl Plan {
         &self,
         copy: &Copy,
         location: Option<&StoreLocation>,
+        unknown_store: Option<&str>,
         inventory: &Inventory,
         public: &PublicUrl,
         verify: bool,
@@ -260,10 +274,13 @@ impl Plan {
                 None
             }
             None if writing => {
-                errors.push(format!(
-                    "no store known for {} (set --store {}=URL)",
-                    copy.url, copy.keys[0]
-                ));
+                errors.push(match unknown_store {
+                    Some(why) => format!("no store known for {}: {why}", copy.url),
+                    None => format!(
+                        "no store known for {} (set --store {}=URL)",
+                        copy.url, copy.keys[0]
+                    ),
+                });
                 None
             }
             _ => None,

@@ -1,7 +1,8 @@
-//! Where a copy's bucket is, as a typed value: derived from the copy's
-//! public URL for S3 (virtual-hosted and path style), or set per key with
-//! `--store KEY=URL` for R2, GCS, Azure or an S3 endpoint unlike the public
-//! URL. [`store_for`] is the one mapping from a copy to its store.
+//! Where a copy's bucket is, as a typed value: set per key with `--store
+//! KEY=URL`; for a copy the worker checks through an R2 binding, that
+//! binding's `[[r2_buckets]]` bucket on R2's S3 API; else derived from the
+//! copy's public URL for S3 (virtual-hosted and path style). [`store_for`]
+//! is the one mapping from a copy to its store.
 
 use super::copies::Copy;
 use std::fmt;
@@ -128,15 +129,50 @@ impl std::str::FromStr for StoreOverride {
     }
 }
 
-/// The store of `copy`: an override naming any of its keys, else what its
-/// public URL says (S3 virtual-hosted or path style), else none (a CDN:
+/// The environment's R2 buckets and the account they are in.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct R2Account {
+    /// `CLOUDFLARE_ACCOUNT_ID`.
+    pub account_id: Option<String>,
+    /// `[[r2_buckets]]`: (binding, bucket name).
+    pub buckets: Vec<(String, String)>,
+}
+
+/// The store of `copy`: an override naming any of its keys; else, for a
+/// copy checked through an R2 binding, that binding's bucket on R2's S3
+/// API (an error when the account or the bucket is unknown); else what its
+/// public URL says (S3 virtual-hosted or path style); else none (a CDN:
 /// audited by HEAD, not writable).
-pub fn store_for(copy: &Copy, overrides: &[StoreOverride]) -> Option<StoreLocation> {
-    overrides
-        .iter()
-        .find(|o| copy.is_named(&o.key))
-        .map(|o| o.location.clone())
-        .or_else(|| from_public_url(&copy.url))
+pub fn store_for(
+    copy: &Copy,
+    overrides: &[StoreOverride],
+    r2: &R2Account,
+) -> Result<Option<StoreLocation>, String> {
+    if let Some(o) = overrides.iter().find(|o| copy.is_named(&o.key)) {
+        return Ok(Some(o.location.clone()));
+    }
+    if let Some(binding) = &copy.r2_binding {
+        let bucket = r2
+            .buckets
+            .iter()
+            .find(|(b, _)| b == binding)
+            .map(|(_, name)| name.clone())
+            .ok_or_else(|| {
+                format!("its R2 binding {binding} is not in the environment's [[r2_buckets]]")
+            })?;
+        let account_id = r2.account_id.clone().ok_or_else(|| {
+            format!("it is the R2 bucket {bucket}: set CLOUDFLARE_ACCOUNT_ID (or --store {}=r2://ACCOUNT_ID/{bucket})", copy.keys[0])
+        })?;
+        return Ok(Some(StoreLocation {
+            kind: StoreKind::R2 {
+                account_id,
+                jurisdiction: None,
+                bucket,
+            },
+            prefix: String::new(),
+        }));
+    }
+    Ok(from_public_url(&copy.url))
 }
 
 /// A bucket read from a copy's public URL: S3 virtual-hosted
@@ -475,14 +511,53 @@ mod tests {
         let copy = Copy {
             keys: vec![CopyKey::Default],
             url: "https://d1be1w964nk82h.cloudfront.net".into(),
+            r2_binding: None,
         };
-        assert_eq!(store_for(&copy, &[]), None);
+        let none = R2Account::default();
+        assert_eq!(store_for(&copy, &[], &none), Ok(None));
         let o: StoreOverride = "default=r2://acc/bucket".parse().unwrap();
         assert_eq!(
-            store_for(&copy, &[o]).unwrap().to_string(),
+            store_for(&copy, &[o], &none).unwrap().unwrap().to_string(),
             "r2://acc/bucket"
         );
         assert!("no-equals".parse::<StoreOverride>().is_err());
+    }
+
+    #[test]
+    fn a_copy_checked_through_an_r2_binding_is_that_bucket_on_r2s_s3_api() {
+        let copy = Copy {
+            keys: vec![CopyKey::Default],
+            url: "https://blobs.example".into(),
+            r2_binding: Some("BLOBS".into()),
+        };
+        let account = R2Account {
+            account_id: Some("0123abcd".into()),
+            buckets: vec![
+                ("OTHER".into(), "x".into()),
+                ("BLOBS".into(), "registry-blobs".into()),
+            ],
+        };
+        let store = store_for(&copy, &[], &account).unwrap().unwrap();
+        assert_eq!(store.to_string(), "r2://0123abcd/registry-blobs");
+        assert_eq!(
+            store.s3_endpoint().unwrap(),
+            "https://0123abcd.r2.cloudflarestorage.com"
+        );
+        assert_eq!(store.key("sha256:ab"), "containers/images/sha256:ab");
+        let no_account = R2Account {
+            account_id: None,
+            ..account.clone()
+        };
+        assert!(store_for(&copy, &[], &no_account)
+            .unwrap_err()
+            .contains("CLOUDFLARE_ACCOUNT_ID"));
+        let unbound = R2Account {
+            buckets: vec![],
+            ..account
+        };
+        assert!(store_for(&copy, &[], &unbound)
+            .unwrap_err()
+            .contains("[[r2_buckets]]"));
     }
 
     #[test]
