@@ -65,14 +65,15 @@ help:
 	@echo "                  FORCE=1 accepts a change of more than 30 % of a provider's prefixes; PR_BODY=file writes a pull request body)"
 	@echo "make lint-workflows  actionlint and zizmor on .github/workflows (installs both under .tools/ and .github/lint/)"
 	@echo "make deploy-*     the deploy workflow's steps (docs/deploying.md, \"The deploy workflow\")"
+	@echo "make bench-mirrors mirrors sync throughput against a plain upload, peak memory of a 1 GiB blob, a 10,000-blob audit"
 
 # ---- installation ---------------------------------------------------------
 
 # setup installs every program of $(PROGRAMS) and checks that each one is
 # there; the targets that start them depend on it. build and dev need only
 # the Rust and npm tools (no apt-get on their path).
-.PHONY: setup rust-tools node-tools debian-tools debian-missing tool-versions workflow-tools
-setup: rust-tools node-tools debian-tools workflow-tools
+.PHONY: setup rust-tools node-tools debian-tools debian-missing tool-versions workflow-tools mirrors-tools
+setup: rust-tools node-tools debian-tools workflow-tools mirrors-tools
 	node tests/support/programs.mjs
 
 rust-tools:
@@ -83,9 +84,16 @@ rust-tools:
 	@[ "$$($(WASM_BINDGEN_BIN) --version 2>/dev/null)" = "wasm-bindgen $(WASM_BINDGEN_VERSION)" ] || \
 		cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force
 
+# The S3-compatible server of the mirrors tests (tests/support/s3-server.mjs).
+# 0.14.1 is the newest that Rust 1.95 builds.
+S3S_FS_VERSION := 0.14.1
+mirrors-tools:
+	@[ "$$(s3s-fs --version 2>/dev/null)" = "s3s-fs $(S3S_FS_VERSION)" ] || \
+		cargo install s3s-fs --version $(S3S_FS_VERSION) --features binary --locked --force
+
 # The versions of the cargo tools above, as a cache key (the CI workflow).
 tool-versions:
-	@echo "key=worker-build-$(WORKER_BUILD_VERSION)-wasm-bindgen-$(WASM_BINDGEN_VERSION)"
+	@echo "key=worker-build-$(WORKER_BUILD_VERSION)-wasm-bindgen-$(WASM_BINDGEN_VERSION)-s3s-fs-$(S3S_FS_VERSION)"
 
 node-tools: node_modules/.installed
 node_modules/.installed: package.json package-lock.json
@@ -118,7 +126,12 @@ debian-tools:
 
 # ---- build and run --------------------------------------------------------
 
-.PHONY: build bundle dev deploy-check
+.PHONY: build bundle dev deploy-check cli
+# The native command (target/debug/registry-edge) the mirrors tests run,
+# in the test profile: it shares what `cargo test --workspace` compiled.
+cli:
+	cargo build --profile test -p registry-edge-cli
+
 # The same feature set worker-build enables for its wasm-opt pass.
 WASM_FEATURES := $(addprefix --enable-,mutable-globals sign-ext nontrapping-float-to-int bulk-memory multivalue reference-types exception-handling)
 # Exported: bench-workerd strips its hello-world floor the same way.
@@ -178,8 +191,8 @@ deploy-check: build
 
 # ---- tests ----------------------------------------------------------------
 
-.PHONY: test lint lint-workflows test-native test-rig test-worker test-e2e test-workflows
-test: setup lint test-native test-rig test-worker test-e2e test-workflows deploy-check
+.PHONY: test lint lint-workflows test-native test-rig test-worker test-e2e test-workflows test-mirrors
+test: setup lint test-native test-rig test-worker test-e2e test-workflows test-mirrors deploy-check
 
 lint: rust-tools lint-workflows
 	cargo fmt --all --check
@@ -199,6 +212,11 @@ test-worker: setup build
 
 test-e2e: setup build
 	node --test --test-concurrency=1 'tests/e2e/*.test.mjs'
+
+# registry-edge mirrors audit|sync against the distribution registry and
+# s3s-fs, then the worker pulling from the filled copy.
+test-mirrors: setup build cli
+	node --test --test-concurrency=1 'tests/mirrors/*.test.mjs'
 
 # The workflows' own scripts (.github/scripts), run here as the workflows run them.
 test-workflows: setup
@@ -226,7 +244,7 @@ $(LINT_VENV)/.installed: .github/lint/requirements.txt
 
 # ---- measurements ---------------------------------------------------------
 
-.PHONY: bench bench-workerd load fuzz
+.PHONY: bench bench-workerd bench-mirrors load fuzz
 bench: setup build
 	cargo bench --bench lookup
 	cargo bench -p registry-edge-cli --bench cli_lookup
@@ -241,6 +259,13 @@ bench: setup build
 # throughput of the make load mix, wasm start-up, each against floors.
 bench-workerd: setup build
 	node benches/workerd/run.mjs
+
+# The mirrors command's figures (benches/mirrors/run.mjs), with the command
+# built optimised.
+bench-mirrors: export REGISTRY_EDGE_BIN := $(CURDIR)/target/release/registry-edge
+bench-mirrors: setup
+	cargo build --profile bench -p registry-edge-cli --bin registry-edge --example mirrors_plain_upload
+	node benches/mirrors/run.mjs
 
 load: setup build
 	node tests/load/run.mjs

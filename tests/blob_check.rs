@@ -9,7 +9,7 @@ use registry_edge::checks::blob::{
     WAIT_MARGIN_MS,
 };
 use registry_edge_testkit::config;
-use registry_edge_testkit::sim::{join_all, ColoOp, Copy, Sim};
+use registry_edge_testkit::sim::{join_all, Bucket, ColoOp, Copy, Sim};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -551,4 +551,165 @@ fn a_regional_upstream_is_missing_content_only_on_404() {
     run(&sim, &isolate());
     check(&sim, &isolate(), &blob(1));
     assert_eq!(sim.accepts(), vec![Some(MANIFEST_ACCEPT.to_string()), None]);
+}
+
+// ---- an R2 copy, checked through its binding's head() -----------------
+
+const R2_BASE: &str = "https://blobs.example";
+const BINDING: &str = "R2_BLOBS";
+
+fn r2_blob(i: u64) -> String {
+    format!("{R2_BASE}/containers/images/{}", digest(i))
+}
+
+fn r2_key(i: u64) -> String {
+    format!("containers/images/{}", digest(i))
+}
+
+fn r2_check(sim: &Sim, state: &Rc<RefCell<CheckState>>, url: &str) -> CheckReport {
+    let checker = sim.checker(state, HOST, settings());
+    sim.run(checker.check(CheckTarget::r2(BINDING, url)))
+}
+
+/// An R2 copy goes through the same layers as a mirror: the binding's
+/// `head()` of `containers/images/<digest>` answers once, with no HTTP
+/// request; present and absent are remembered in the isolate and in the
+/// Cache API under the copy's public base URL, so a second request, and a
+/// fresh isolate of the colo, send no second `head()`.
+#[test]
+fn an_r2_copy_is_asked_through_its_binding_once_then_remembered() {
+    let sim = Sim::at(T0);
+    sim.set_bucket(BINDING, Bucket::Serves { delay_ms: 15 });
+    sim.add_r2_object(BINDING, &r2_key(1));
+    let state = isolate();
+
+    for (i, outcome) in [(1, Outcome::Present), (2, Outcome::Absent)] {
+        let r = r2_check(&sim, &state, &r2_blob(i));
+        assert_eq!((r.outcome, r.source), (outcome, CheckSource::R2));
+        assert!((15..=15 + TICK).contains(&u64::from(r.ms)), "{} ms", r.ms);
+        let r = r2_check(&sim, &state, &r2_blob(i));
+        assert_eq!(
+            (r.outcome, r.source, r.ms),
+            (outcome, CheckSource::Isolate, 0)
+        );
+    }
+    let asked: Vec<(String, String)> = sim
+        .r2_heads()
+        .into_iter()
+        .map(|(_, binding, key)| (binding, key))
+        .collect();
+    assert_eq!(
+        asked,
+        [
+            (BINDING.to_string(), r2_key(1)),
+            (BINDING.to_string(), r2_key(2))
+        ]
+    );
+    assert!(sim.heads().is_empty(), "no HTTP request");
+    sim.settle();
+    assert_eq!(
+        sim.colo_entry(&existence_key(HOST, R2_BASE, &digest(1)))
+            .map(|e| e.what),
+        Some(Remembered::Present)
+    );
+
+    // A fresh isolate of the colo: the Cache API answers.
+    let other = isolate();
+    let r = r2_check(&sim, &other, &r2_blob(1));
+    assert_eq!((r.outcome, r.source), (Outcome::Present, CheckSource::Colo));
+    assert_eq!(sim.r2_heads().len(), 2);
+}
+
+/// A binding that throws is a failure, like a 5xx: not remembered, counted
+/// by the copy's breaker, which opens after BREAKER_FAILURES and then skips
+/// the binding altogether; once the bucket answers, one probe closes it.
+#[test]
+fn a_failing_binding_opens_the_breaker_and_is_not_remembered() {
+    let sim = Sim::at(T0);
+    sim.set_bucket(BINDING, Bucket::Fails);
+    sim.add_r2_object(BINDING, &r2_key(1));
+    let state = isolate();
+    for _ in 0..3 {
+        let r = r2_check(&sim, &state, &r2_blob(1));
+        assert_eq!(
+            (r.outcome, r.source),
+            (Outcome::Failed(Failure::Binding), CheckSource::R2)
+        );
+    }
+    sim.settle();
+    for i in 1..5 {
+        let r = r2_check(&sim, &state, &r2_blob(i));
+        assert_eq!(
+            (r.outcome, r.source, r.ms),
+            (Outcome::BreakerOpen, CheckSource::Breaker, 0)
+        );
+    }
+    assert_eq!(sim.r2_heads().len(), 3, "an open breaker asks nobody");
+    assert_eq!(
+        sim.colo_entry(&breaker_key(HOST, R2_BASE)).map(|e| e.what),
+        Some(Remembered::BreakerOpen)
+    );
+    assert!(sim.warnings().iter().any(|w| w
+        == &format!(
+            "blob check of {} through R2 binding {BINDING} failed (binding error)",
+            r2_blob(1)
+        )));
+
+    sim.pass(BREAKER_MS);
+    sim.set_bucket(BINDING, Bucket::Serves { delay_ms: 0 });
+    let r = r2_check(&sim, &state, &r2_blob(1));
+    assert_eq!((r.outcome, r.source), (Outcome::Present, CheckSource::R2));
+    sim.settle();
+    assert_eq!(sim.colo_entry(&breaker_key(HOST, R2_BASE)), None);
+}
+
+/// A binding that does not answer within BLOB_CHECK_TIMEOUT_MS, and a
+/// binding the environment lacks, are failures too; requests waiting for
+/// the check wait no longer than the timeout.
+#[test]
+fn a_hanging_or_missing_binding_is_a_failure() {
+    let sim = Sim::at(T0);
+    sim.set_bucket(BINDING, Bucket::Hangs);
+    let state = isolate();
+    let r = r2_check(&sim, &state, &r2_blob(1));
+    assert_eq!(
+        (r.outcome, r.source),
+        (Outcome::Failed(Failure::Timeout), CheckSource::R2)
+    );
+    assert!((TIMEOUT_MS..=TIMEOUT_MS + TICK).contains(&u64::from(r.ms)));
+
+    let checker = sim.checker(&state, HOST, settings());
+    let r = sim.run(checker.check(CheckTarget::r2("NOT_BOUND", &r2_blob(2))));
+    assert_eq!(
+        (r.outcome, r.source),
+        (Outcome::Failed(Failure::Unbound), CheckSource::R2)
+    );
+    sim.settle();
+    assert!(sim
+        .warnings()
+        .iter()
+        .any(|w| w.ends_with("through R2 binding NOT_BOUND failed (binding missing)")));
+}
+
+/// Concurrent requests for one blob share one `head()`.
+#[test]
+fn concurrent_checks_of_one_r2_object_share_one_head() {
+    let sim = Sim::at(T0);
+    sim.set_bucket(BINDING, Bucket::Serves { delay_ms: 200 });
+    sim.add_r2_object(BINDING, &r2_key(4));
+    let state = isolate();
+    let url = r2_blob(4);
+    let checkers: Vec<_> = (0..10)
+        .map(|_| sim.checker(&state, HOST, settings()))
+        .collect();
+    let reports = sim.run(join_all(
+        checkers
+            .iter()
+            .map(|c| c.check(CheckTarget::r2(BINDING, &url)))
+            .collect(),
+    ));
+    for r in reports {
+        assert_eq!((r.outcome, r.source), (Outcome::Present, CheckSource::R2));
+    }
+    assert_eq!(sim.r2_heads().len(), 1);
 }

@@ -88,11 +88,15 @@ fn structured_variables_as_tables_or_json_strings() {
         (0, 3600)
     );
     assert_eq!(
-        c.mirrors.by_region[&(Cloud::Aws, "us-east-1".into())].base,
+        c.mirrors.by_region[&(Cloud::Aws, "us-east-1".into())]
+            .copy
+            .base,
         "https://a.example"
     );
     assert_eq!(
-        c.mirrors.by_region[&(Cloud::Aws, "cn-north-1".into())].base,
+        c.mirrors.by_region[&(Cloud::Aws, "cn-north-1".into())]
+            .copy
+            .base,
         "https://b.example"
     );
     assert_eq!(c.upstream.regions[0].endpoint, "https://eu.example");
@@ -249,6 +253,101 @@ fn every_mistake_names_its_variable() {
             ],
             "BLOB_MIRRORS",
             "given twice",
+        ),
+        (
+            vec![UP, ("DEFAULT_BLOB_BASE_URL", r#"{"r2_binding": "BLOBS"}"#)],
+            "DEFAULT_BLOB_BASE_URL",
+            "needs its url",
+        ),
+        (
+            vec![
+                UP,
+                (
+                    "DEFAULT_BLOB_BASE_URL",
+                    r#"{"url": "https://b.example", "binding": "BLOBS"}"#,
+                ),
+            ],
+            "DEFAULT_BLOB_BASE_URL",
+            "unknown field `binding`",
+        ),
+        (
+            vec![
+                UP,
+                (
+                    "DEFAULT_BLOB_BASE_URL",
+                    r#"{"url": "https://b.example", "r2_binding": "9 blobs"}"#,
+                ),
+            ],
+            "DEFAULT_BLOB_BASE_URL",
+            "r2_binding \"9 blobs\" is not a binding name",
+        ),
+        (
+            vec![
+                UP,
+                (
+                    "DEFAULT_BLOB_BASE_URL",
+                    r#"{"url": "blobs.example", "r2_binding": "BLOBS"}"#,
+                ),
+            ],
+            "DEFAULT_BLOB_BASE_URL",
+            "absolute",
+        ),
+        (
+            vec![
+                UP,
+                (
+                    "DEFAULT_BLOB_BASE_URL",
+                    r#"{"url": "https://b.example", "r2_binding": 5}"#,
+                ),
+            ],
+            "DEFAULT_BLOB_BASE_URL",
+            "a base URL or a table { url",
+        ),
+        (
+            vec![
+                UP,
+                (
+                    "BLOB_MIRRORS",
+                    r#"{"us-east-1": {"url": "https://a.example", "r2_binding": ""}}"#,
+                ),
+            ],
+            "BLOB_MIRRORS",
+            "key \"us-east-1\": r2_binding \"\" is not a binding name",
+        ),
+        (
+            vec![
+                UP,
+                (
+                    "BLOB_MIRRORS",
+                    r#"{"us-east-1": {"url": "https://a.example", "region": "x"}}"#,
+                ),
+            ],
+            "BLOB_MIRRORS",
+            "unknown field `region`",
+        ),
+        (
+            vec![
+                UP,
+                (
+                    "BLOB_MIRRORS",
+                    r#"{"us-east-1": "https://a.example",
+                        "us-east-2": {"url": "https://a.example/", "r2_binding": "BLOBS"}}"#,
+                ),
+            ],
+            "BLOB_MIRRORS",
+            "checked another way",
+        ),
+        (
+            vec![
+                UP,
+                ("BLOB_MIRRORS", r#"{"us-east-1": "https://a.example"}"#),
+                (
+                    "DEFAULT_BLOB_BASE_URL",
+                    r#"{"url": "https://a.example", "r2_binding": "BLOBS"}"#,
+                ),
+            ],
+            "DEFAULT_BLOB_BASE_URL",
+            "checked another way",
         ),
         (
             vec![UP, ("MIRROR_FALLBACK_KM", "-1")],
@@ -467,6 +566,77 @@ fn every_mistake_names_its_variable() {
 }
 
 #[test]
+fn a_copy_is_a_base_url_or_a_table_naming_its_r2_binding() {
+    use registry_edge::config::{BlobCopy, CopyCheck};
+    let r2 = |base: &str, binding: &str| BlobCopy {
+        base: base.into(),
+        check: CopyCheck::R2 {
+            binding: binding.into(),
+        },
+    };
+    let http = |base: &str| BlobCopy {
+        base: base.into(),
+        check: CopyCheck::Http,
+    };
+    // A TOML table arrives as its JSON text; so does a JSON string holding one.
+    let c = parse(&[
+        UP,
+        (
+            "DEFAULT_BLOB_BASE_URL",
+            r#"{"url": "https://blobs.example/", "r2_binding": "R2_BLOBS"}"#,
+        ),
+        (
+            "BLOB_MIRRORS",
+            r#"{"eu-west-3": {"url": "https://eu.example", "r2_binding": "R2_EU"},
+                "us-east-1": "https://us.example",
+                "us-east-2": {"url": "https://us2.example"},
+                "cn-north-1": {"r2_binding": "R2_EU", "url": "https://eu.example"}}"#,
+        ),
+    ])
+    .unwrap();
+    assert_eq!(
+        c.mirrors.default_blob_base,
+        Some(r2("https://blobs.example", "R2_BLOBS"))
+    );
+    let mirror = |region: &str| {
+        c.mirrors.by_region[&(Cloud::Aws, region.into())]
+            .copy
+            .clone()
+    };
+    assert_eq!(mirror("eu-west-3"), r2("https://eu.example", "R2_EU"));
+    assert_eq!(mirror("cn-north-1"), r2("https://eu.example", "R2_EU"));
+    assert_eq!(mirror("us-east-1"), http("https://us.example"));
+    assert_eq!(
+        mirror("us-east-2"),
+        http("https://us2.example"),
+        "a table without r2_binding"
+    );
+    assert_eq!(mirror("eu-west-3").r2_binding(), Some("R2_EU"));
+    assert_eq!(mirror("us-east-1").r2_binding(), None);
+    // Each copy once (an alias is the same copy), with its binding.
+    let bindings: Vec<(&str, &str)> = c
+        .mirrors
+        .r2_bindings()
+        .into_iter()
+        .map(|(copy, binding)| (copy.base.as_str(), binding))
+        .collect();
+    assert_eq!(
+        bindings,
+        [
+            ("https://eu.example", "R2_EU"),
+            ("https://blobs.example", "R2_BLOBS")
+        ]
+    );
+    // A string keeps its meaning: an HTTP-checked copy.
+    let c = parse(&[UP, ("DEFAULT_BLOB_BASE_URL", "https://cdn.example/")]).unwrap();
+    assert_eq!(
+        c.mirrors.default_blob_base,
+        Some(http("https://cdn.example"))
+    );
+    assert!(c.mirrors.r2_bindings().is_empty());
+}
+
+#[test]
 fn mirror_keys_name_a_cloud_and_region() {
     let c = parse(&[
         UP,
@@ -493,7 +663,9 @@ fn mirror_keys_name_a_cloud_and_region() {
         ]
     );
     assert_eq!(
-        c.mirrors.by_region[&(Cloud::Azure, "westeurope".into())].base,
+        c.mirrors.by_region[&(Cloud::Azure, "westeurope".into())]
+            .copy
+            .base,
         "https://c.example"
     );
     assert_eq!(c.mirrors.fallback_km, 0);

@@ -201,3 +201,131 @@ fn the_reason_tells_absent_from_failed() {
         );
     }
 }
+
+/// Answers every copy check with one outcome and records how each copy
+/// was asked: the R2 binding's name, or `None` for an HTTP HEAD.
+struct AskedThrough {
+    outcome: Outcome,
+    asked: std::cell::RefCell<Vec<(String, Option<String>)>>,
+}
+
+impl registry_edge::checks::blob::BlobCheck for AskedThrough {
+    async fn check(
+        &self,
+        target: registry_edge::checks::blob::CheckTarget<'_>,
+    ) -> registry_edge::checks::blob::CheckReport {
+        use registry_edge::checks::blob::{CheckReport, CopyKind};
+        let binding = match target.kind {
+            CopyKind::R2 { binding } => Some(binding.to_string()),
+            CopyKind::Mirror | CopyKind::Registry => None,
+        };
+        self.asked
+            .borrow_mut()
+            .push((target.url.to_string(), binding));
+        CheckReport {
+            outcome: self.outcome,
+            source: target.kind.asked_by(),
+            ms: 0,
+        }
+    }
+}
+
+/// A copy in R2 is checked through its binding and sent to by its public
+/// URL; the reason names it as an R2 copy, whatever the check found. A
+/// string-valued copy beside it is still checked with a HEAD.
+#[test]
+fn an_r2_copy_is_checked_through_its_binding_and_named_in_the_reason() {
+    let cfg = config(&[
+        ("UPSTREAM_REGISTRY_ENDPOINT", "https://upstream.example"),
+        (
+            "DEFAULT_BLOB_BASE_URL",
+            r#"{"url": "https://blobs.example", "r2_binding": "R2_BLOBS"}"#,
+        ),
+        (
+            "BLOB_MIRRORS",
+            r#"{"eu-west-3": {"url": "https://eu-blobs.example", "r2_binding": "R2_EU"},
+                "me-central-1": {"url": "https://me-blobs.example", "r2_binding": "R2_ME"},
+                "us-east-2": "https://us-east-2.example"}"#,
+        ),
+    ]);
+    let blob = |base: &str| format!("{base}/containers/images/{D}");
+    let up = format!("https://upstream.example/v2/pause/blobs/{D}");
+    let cases = [
+        (
+            UNKNOWN,
+            Outcome::Present,
+            "blob: unknown client -> default blob base (R2)",
+            blob("https://blobs.example"),
+            Some("R2_BLOBS"),
+        ),
+        (
+            UNKNOWN,
+            Outcome::Absent,
+            "blob: unknown client, not in default blob base (R2) -> upstream",
+            up.clone(),
+            Some("R2_BLOBS"),
+        ),
+        (
+            UNKNOWN,
+            Outcome::Failed(Failure::Binding),
+            "blob: unknown client, default blob base (R2) failed (binding error) -> upstream",
+            up.clone(),
+            Some("R2_BLOBS"),
+        ),
+        (
+            UNKNOWN,
+            Outcome::Failed(Failure::Unbound),
+            "blob: unknown client, default blob base (R2) failed (binding missing) -> upstream",
+            up.clone(),
+            Some("R2_BLOBS"),
+        ),
+        (
+            UNKNOWN,
+            Outcome::BreakerOpen,
+            "blob: unknown client, default blob base (R2) breaker open -> upstream",
+            up.clone(),
+            Some("R2_BLOBS"),
+        ),
+        (
+            AWS_EU_WEST_3,
+            Outcome::Present,
+            "blob: AWS eu-west-3 -> eu-west-3 mirror (R2)",
+            blob("https://eu-blobs.example"),
+            Some("R2_EU"),
+        ),
+        (
+            AWS_ME_SOUTH_1,
+            Outcome::Present,
+            "blob: AWS me-south-1 -> me-central-1 mirror (R2, nearest, 483 km)",
+            blob("https://me-blobs.example"),
+            Some("R2_ME"),
+        ),
+        (
+            AWS_US_EAST_2,
+            Outcome::Present,
+            "blob: AWS us-east-2 -> us-east-2 mirror",
+            blob("https://us-east-2.example"),
+            None,
+        ),
+    ];
+    for (client, outcome, reason, location_want, binding) in cases {
+        let copies = AskedThrough {
+            outcome,
+            asked: Default::default(),
+        };
+        let d = get(&format!("/v2/pause/blobs/{D}"))
+            .from(client)
+            .decide(&cfg, &copies);
+        assert_eq!(d.reason(), reason, "{client} {outcome:?}");
+        assert_eq!(d.location(), Some(location_want.as_str()), "{reason}");
+        let asked = copies.asked.borrow();
+        assert_eq!(asked.len(), 1, "{reason}");
+        assert_eq!(asked[0].1.as_deref(), binding, "{reason}");
+        let source = d
+            .redirect()
+            .and_then(|r| r.check)
+            .map(|c| c.source.as_str());
+        // The record's `check`: which kind of check answered.
+        assert_eq!(source, Some(binding.map_or("head", |_| "r2")), "{reason}");
+    }
+}

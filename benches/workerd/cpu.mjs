@@ -28,9 +28,12 @@ async function probe({ name, target, request }) {
   }
 }
 
-async function measure({ name, target, request }, { total, connections, dir }) {
+async function measure({ name, target, request, fresh }, { total, connections, dir }) {
+  // A case with `fresh` sends a new list of requests each run (e.g. a
+  // digest never asked before, so every check is a first-time one).
+  const requests = fresh ? fresh(total) : [request];
   const before = target.cpuSeconds();
-  const r = await runWrk({ url: target.url, requests: [request], total, connections, dir });
+  const r = await runWrk({ url: target.url, requests, total, connections, dir });
   const after = target.cpuSeconds();
   const answered = r.statuses[request.status] ?? 0;
   if (r.socketErrors || answered !== r.requests) {
@@ -40,7 +43,9 @@ async function measure({ name, target, request }, { total, connections, dir }) {
 }
 
 /**
- * @param {{name: string, target: {url, cpuSeconds}, request: {path, clientIp?, status, locationPrefix?}}[]} cases
+ * @param {{name: string, target: {url, cpuSeconds}, request: {path, clientIp?, status, locationPrefix?},
+ *   fresh?: (count: number) => {path, clientIp?}[]}[]} cases  `request` is probed; `fresh`, if given,
+ *   makes each run's requests instead of repeating `request`
  * @param {object} opts  rounds, total (requests per case per round), warmup, connections, dir, log
  * @returns {Promise<Record<string, {usPerRequest: number, rounds: number[], requests: number}>>}
  */

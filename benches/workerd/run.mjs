@@ -8,7 +8,9 @@
 //   1. CPU per request (cpu.mjs) of `/v2/`, a manifest redirect, a blob
 //      redirect answered from the isolate's existence cache, a 404 OCI
 //      error, and each floor's constant 307 (and, for information, the
-//      Rust hello world built as registry-edge is built);
+//      Rust hello world built as registry-edge is built); and a blob
+//      redirect by the kind of check answering it, HTTP HEAD or R2
+//      binding, first-time and cached (checks.mjs);
 //   2. throughput and p99 of the `make load` mix (throughput.mjs), ours
 //      and the JavaScript floor's;
 //   3. start-up: compile + instantiate of each wasm module (startup.mjs).
@@ -42,6 +44,7 @@ import { buildRustEntryFloor, buildRustFloor, writeJsFloor, LOCATION } from './f
 import { cpuPerRequest } from './cpu.mjs';
 import { throughput } from './throughput.mjs';
 import { startup } from './startup.mjs';
+import { checkCases } from './checks.mjs';
 import { figure, pairedRatio } from './stats.mjs';
 
 const env = (name, fallback) => Number(process.env[name] ?? fallback);
@@ -109,9 +112,12 @@ async function main(tmp) {
     error404: { path: '/v2/_catalog', status: 404 },
   };
   const constant = { path: '/v2/pause/manifests/3.10', status: 307, locationPrefix: LOCATION };
+  // A blob redirect by the kind of check answering it (checks.mjs).
+  const checks = await checkCases({ serve, entry, tmp, compatibilityFlags, vars: repo.vars, stops: servers });
   const cases = [
     ...Object.entries(kinds).map(([name, request]) => ({ name, target: ours, request })),
     ...(baseline ? Object.entries(kinds).map(([name, request]) => ({ name: `${name}_baseline`, target: baseline, request })) : []),
+    ...checks.cases,
     { name: 'js_floor', target: jsFloor, request: constant },
     { name: 'rust_floor', target: rustFloor, request: constant },
     { name: 'rust_entry_floor', target: rustEntryFloor, request: constant },
@@ -120,6 +126,9 @@ async function main(tmp) {
   const cpu = await cpuPerRequest(cases, {
     rounds: ROUNDS, total: CPU_REQUESTS, warmup: Math.min(5000, CPU_REQUESTS), connections: CPU_CONNECTIONS, dir: tmp, log,
   });
+
+  const asked = checks.counts();
+  log(`# checks: the mirror answered ${asked.heads} HEADs, the R2 bucket ${asked.r2Heads} head() calls`);
 
   // ---- 2. throughput of the make load mix
   const mix = loadRequests();
@@ -144,6 +153,10 @@ async function main(tmp) {
     figure(`cpu_ratio_${kind}_vs_rust_floor`, pairedRatio(cpu[kind].rounds, cpu.rust_floor.rounds), 2);
     figure(`cpu_ratio_${kind}_vs_js_floor`, pairedRatio(cpu[kind].rounds, cpu.js_floor.rounds), 2);
     if (baseline) figure(`cpu_ratio_${kind}_vs_baseline`, pairedRatio(cpu[kind].rounds, cpu[`${kind}_baseline`].rounds), 2);
+  }
+  for (const c of checks.cases) figure(`cpu_us_${c.name}`, cpu[c.name].usPerRequest);
+  for (const when of ['first', 'cached']) {
+    figure(`cpu_ratio_blob_r2_vs_head_${when}`, pairedRatio(cpu[`blob_r2_${when}`].rounds, cpu[`blob_head_${when}`].rounds), 2);
   }
   figure('http_requests_per_s', http.ours.requestsPerSecond, 0);
   figure('http_p99_ms', http.ours.p99Ms, 2);

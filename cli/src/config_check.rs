@@ -1,21 +1,23 @@
 //! `registry-edge config check [--env NAME] [PATH]`: the `[vars]` of one
 //! environment of a wrangler.toml, read by the worker's own parser, so a
 //! wrong variable is found before `wrangler deploy` and not as a 500 on
-//! every request after it.
+//! every request after it; and the R2 bindings its copies name, against
+//! the buckets the environment binds.
 
 use crate::exit::Exit;
 use crate::wrangler::Environment;
-use registry_edge::config::Config;
+use registry_edge::config::{BlobCopy, Config};
 use registry_edge::places::TABLES;
 
-/// Every problem of this environment: the worker's own, and any variable
-/// the worker does not read (a misspelt name is otherwise silently unset).
+/// Every problem of this environment: the worker's own, a copy checked
+/// through an R2 binding the environment does not declare, and any
+/// variable the worker does not read (a misspelt name is otherwise
+/// silently unset).
 pub fn problems(env: &Environment) -> Vec<String> {
     let vars = &env.vars;
-    let mut problems: Vec<String> = Config::problems(|name| vars.get(name).cloned(), TABLES.sites)
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    let (config, problems) = Config::read_all(|name| vars.get(name).cloned(), TABLES.sites);
+    let mut problems: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    problems.extend(undeclared_r2_bindings(env, &config));
     let known = Config::variables();
     for name in vars.keys() {
         if !known.contains(&name.as_str()) {
@@ -38,4 +40,32 @@ pub fn run(env: &Environment) -> Exit {
     } else {
         Exit::Problems
     }
+}
+
+/// A copy whose R2 binding the environment lacks would fail every check
+/// (and be skipped by its breaker): its blobs would all go upstream.
+fn undeclared_r2_bindings(env: &Environment, config: &Config) -> Vec<String> {
+    let declared = |binding: &str| env.platform.r2_buckets.iter().any(|b| b.binding == binding);
+    let variable = |copy: &BlobCopy| {
+        if config.mirrors.default_blob_base.as_ref() == Some(copy) {
+            "DEFAULT_BLOB_BASE_URL"
+        } else {
+            "BLOB_MIRRORS"
+        }
+    };
+    config
+        .mirrors
+        .r2_bindings()
+        .into_iter()
+        .filter(|(_, binding)| !declared(binding))
+        .map(|(copy, binding)| {
+            format!(
+                "{}: the copy {} is checked through r2_binding {binding:?}, which {} does not \
+                 declare (wrangler does not inherit [[r2_buckets]] into [env.*])",
+                variable(copy),
+                copy.base,
+                env.section.array("r2_buckets"),
+            )
+        })
+        .collect()
 }

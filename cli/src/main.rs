@@ -5,6 +5,7 @@
 mod config_check;
 mod cost;
 mod exit;
+mod mirrors;
 mod tables;
 mod wrangler;
 
@@ -41,6 +42,10 @@ enum Command {
     /// An environment's configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// The copies the worker redirects blobs to: audit them, fill them
+    /// (docs/mirrors.md).
+    #[command(subcommand)]
+    Mirrors(mirrors::MirrorsCommand),
     /// What an environment costs a month, per meter and per million
     /// requests, from its configuration (what is sampled, which bindings
     /// exist) and the copies the request mix reaches; prices cited in
@@ -198,6 +203,7 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Mirrors(command) => mirrors::run(command).into(),
     }
 }
 

@@ -1,6 +1,7 @@
 //! One environment of a `wrangler.toml`, read into typed values: its
-//! `[vars]` as the worker receives them, and the bindings, triggers and
-//! observability settings the cost model prices. wrangler (4.164,
+//! `[vars]` as the worker receives them, the bindings `config check`
+//! checks copies against (`[[r2_buckets]]`), and the bindings, triggers
+//! and observability settings the cost model prices. wrangler (4.164,
 //! `normalizeAndValidateEnvironment`) inherits neither `[vars]` nor
 //! bindings into `[env.*]`, but does inherit `[triggers]` and
 //! `[observability]`, each as a whole table: an environment's own table
@@ -20,6 +21,17 @@ pub enum Section {
 impl Section {
     pub fn of(env: Option<&str>) -> Section {
         env.map_or(Section::TopLevel, |name| Section::Env(name.to_string()))
+    }
+}
+
+impl Section {
+    /// How an array of tables of this section is written (`[[r2_buckets]]`,
+    /// `[[env.NAME.r2_buckets]]`).
+    pub fn array(&self, name: &str) -> String {
+        match self {
+            Section::TopLevel => format!("[[{name}]]"),
+            Section::Env(env) => format!("[[env.{env}.{name}]]"),
+        }
     }
 }
 
@@ -67,8 +79,18 @@ pub struct Platform {
     pub ratelimits: Vec<String>,
     /// `[[kv_namespaces]]`: binding names.
     pub kv_namespaces: Vec<String>,
+    /// `[[r2_buckets]]`: the R2 buckets bound to the worker.
+    pub r2_buckets: Vec<R2Bucket>,
     /// `[triggers] crons`, the environment's own or else the top level's.
     pub crons: Vec<String>,
+}
+
+/// One `[[r2_buckets]]` entry: the binding the worker reads, and the
+/// bucket it names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct R2Bucket {
+    pub binding: String,
+    pub bucket_name: String,
 }
 
 /// `[observability]` as Workers Logs applies it.
@@ -113,6 +135,13 @@ impl Platform {
             .collect(),
             ratelimits: names(table, "ratelimits", "name")?,
             kv_namespaces: names(table, "kv_namespaces", "binding")?,
+            r2_buckets: bindings(table, "r2_buckets", &["binding", "bucket_name"])?
+                .into_iter()
+                .map(|mut b| R2Bucket {
+                    binding: b.remove(0),
+                    bucket_name: b.remove(0),
+                })
+                .collect(),
             crons,
         })
     }

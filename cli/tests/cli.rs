@@ -139,10 +139,12 @@ fn shipped_config() -> String {
 
 /// `config check` on a wrangler.toml of the test's own.
 fn config_check(toml: &str, env: Option<&str>) -> (Option<i32>, String) {
+    // Tests run in parallel: each call has a directory of its own.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = std::env::temp_dir().join(format!(
-        "registry-edge-config-check-{}-{}",
-        std::process::id(),
-        env.unwrap_or("top")
+        "registry-edge-config-check-{}-{call}",
+        std::process::id()
     ));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("wrangler.toml");
@@ -226,4 +228,61 @@ fn config_check_without_the_environment_or_file_is_unusable_input() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn config_check_fails_a_copy_whose_r2_binding_the_environment_does_not_declare() {
+    let toml = r#"
+[vars]
+UPSTREAM_REGISTRY_ENDPOINT = "https://upstream.example"
+DEFAULT_BLOB_BASE_URL = { url = "https://blobs.example", r2_binding = "R2_BLOBS" }
+BLOB_MIRRORS = { "eu-west-3" = { url = "https://eu.example", r2_binding = "R2_EU" }, "us-east-2" = "https://us.example" }
+
+[[r2_buckets]]
+binding = "R2_BLOBS"
+bucket_name = "blobs"
+
+[env.staging.vars]
+UPSTREAM_REGISTRY_ENDPOINT = "https://upstream.example"
+DEFAULT_BLOB_BASE_URL = { url = "https://blobs.example", r2_binding = "R2_BLOBS" }
+
+[env.declared]
+r2_buckets = [{ binding = "R2_BLOBS", bucket_name = "blobs" }]
+
+[env.declared.vars]
+UPSTREAM_REGISTRY_ENDPOINT = "https://upstream.example"
+DEFAULT_BLOB_BASE_URL = { url = "https://blobs.example", r2_binding = "R2_BLOBS" }
+"#;
+    let (code, out) = config_check(toml, None);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains(
+            "[vars] BLOB_MIRRORS: the copy https://eu.example is checked through r2_binding \
+             \"R2_EU\", which [[r2_buckets]] does not declare"
+        ),
+        "{out}"
+    );
+    assert!(
+        !out.contains("R2_BLOBS"),
+        "the top level declares it: {out}"
+    );
+    // Bindings are not inherited into [env.*].
+    let (code, out) = config_check(toml, Some("staging"));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains(
+            "[env.staging.vars] DEFAULT_BLOB_BASE_URL: the copy https://blobs.example is checked \
+             through r2_binding \"R2_BLOBS\", which [[env.staging.r2_buckets]] does not declare"
+        ),
+        "{out}"
+    );
+    let (code, out) = config_check(toml, Some("declared"));
+    assert_eq!(code, Some(0), "{out}");
+
+    let (code, out) = config_check("r2_buckets = [{ bucket_name = \"x\" }]\n[vars]\n", None);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(
+        out.contains("an entry of r2_buckets has no text binding"),
+        "{out}"
+    );
 }

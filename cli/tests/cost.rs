@@ -280,3 +280,25 @@ fn registry_edge_cli_personas() -> Vec<&'static str> {
         .unwrap();
     list.split('"').skip(1).step_by(2).collect()
 }
+
+/// A copy in R2 is priced as R2 whatever its public URL's host (a custom
+/// domain): its checks and its downloads are Class B operations, its
+/// egress free. The same URL as a plain string is not known to be R2.
+#[test]
+fn a_copy_in_r2_is_priced_as_r2_by_its_binding() {
+    let toml = |copy: &str| {
+        format!(
+            "[vars]\nUPSTREAM_REGISTRY_ENDPOINT = \"https://us-central1-docker.pkg.dev\"\n\
+             DEFAULT_BLOB_BASE_URL = {copy}\n\n[[r2_buckets]]\nbinding = \"R2_BLOBS\"\nbucket_name = \"b\"\n"
+        )
+    };
+    let r2 = json(
+        &toml(r#"{ url = "https://blobs.example.org", r2_binding = "R2_BLOBS" }"#),
+        &[],
+    );
+    let plain = json(&toml(r#""https://blobs.example.org""#), &[]);
+    assert!(quantity(&r2, "r2_class_b") > 0.0);
+    assert!(quantity(&r2, "r2_egress") > 0.0);
+    assert_eq!(quantity(&plain, "r2_class_b"), 0.0);
+    assert_eq!(quantity(&plain, "r2_egress"), 0.0);
+}

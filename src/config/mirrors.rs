@@ -1,16 +1,48 @@
 //! The copies of blobs near clients: mirror buckets by cloud region
-//! (`BLOB_MIRRORS`), the default CDN, and how far a client may be sent to
-//! the nearest mirror of its cloud.
+//! (`BLOB_MIRRORS`), the default copy (`DEFAULT_BLOB_BASE_URL`), how each
+//! is checked (an HTTP HEAD, or `head()` through an R2 binding), and how
+//! far a client may be sent to the nearest mirror of its cloud.
 
 use super::values::{base_url, number};
 use super::vars::Vars;
 use crate::places::geo::Point;
 use crate::places::ranges::find_site;
 use crate::places::{Cloud, RegionSite};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use std::collections::BTreeMap;
 use std::fmt;
 
 const MIRRORS: &str = "BLOB_MIRRORS";
+const DEFAULT_BLOB_BASE: &str = "DEFAULT_BLOB_BASE_URL";
+
+/// One copy of the blobs, in the GCS layout (`<base>/containers/images/<digest>`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlobCopy {
+    /// The public base URL clients are redirected to (no trailing `/`).
+    pub base: String,
+    /// How the worker asks the copy whether it holds a blob.
+    pub check: CopyCheck,
+}
+
+/// How a copy is asked whether it holds a blob.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CopyCheck {
+    /// `HEAD <base>/containers/images/<digest>` (a subrequest).
+    Http,
+    /// `head("containers/images/<digest>")` through the `[[r2_buckets]]`
+    /// binding named `binding`: no HTTP request.
+    R2 { binding: String },
+}
+
+impl BlobCopy {
+    /// The R2 binding the copy is checked through, if it is an R2 bucket.
+    pub fn r2_binding(&self) -> Option<&str> {
+        match &self.check {
+            CopyCheck::Http => None,
+            CopyCheck::R2 { binding } => Some(binding),
+        }
+    }
+}
 
 pub const DEFAULT_MIRROR_FALLBACK_KM: u32 = 2000;
 /// Half the Earth's circumference, rounded up: no two places are further apart.
@@ -22,7 +54,7 @@ pub type MirrorKey = (Cloud, String);
 /// One mirror bucket, and where its key's region is.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Mirror {
-    pub base: String,
+    pub copy: BlobCopy,
     /// The point the nearest mirror search measures from.
     pub point: Point,
     /// The key region's partition: mirrors serve their own partition only.
@@ -34,8 +66,9 @@ pub struct Mirrors {
     /// `BLOB_MIRRORS`: (cloud, region) -> mirror (aliases are more keys,
     /// same base URL).
     pub by_region: BTreeMap<MirrorKey, Mirror>,
-    /// `DEFAULT_BLOB_BASE_URL`: the CDN for blobs of other clients.
-    pub default_blob_base: Option<String>,
+    /// `DEFAULT_BLOB_BASE_URL`: the copy (a CDN or an R2 bucket) for blobs
+    /// of other clients.
+    pub default_blob_base: Option<BlobCopy>,
     /// `MIRROR_FALLBACK_KM`: a client whose region has no mirror goes to
     /// the nearest mirror of its cloud and partition within this distance;
     /// 0 turns it off.
@@ -44,26 +77,75 @@ pub struct Mirrors {
 
 impl Mirrors {
     pub(super) fn read(vars: &Vars<'_>, sites: &[RegionSite]) -> Mirrors {
+        let by_region = vars.get(MIRRORS, |v| mirrors(v, sites)).unwrap_or_default();
+        let default_blob_base = vars.get(DEFAULT_BLOB_BASE, |text| {
+            let copy = blob_copy(text)?;
+            match by_region.values().find(|m| m.copy.base == copy.base) {
+                Some(m) if m.copy.check != copy.check => Err(format!(
+                    "{:?} is a BLOB_MIRRORS copy too, checked another way there",
+                    copy.base
+                )),
+                _ => Ok(copy),
+            }
+        });
         Mirrors {
-            by_region: vars.get(MIRRORS, |v| mirrors(v, sites)).unwrap_or_default(),
-            default_blob_base: vars.get("DEFAULT_BLOB_BASE_URL", base_url),
+            by_region,
+            default_blob_base,
             fallback_km: vars.get_or("MIRROR_FALLBACK_KM", DEFAULT_MIRROR_FALLBACK_KM, |v| {
                 number(v, 0..=MAX_MIRROR_FALLBACK_KM)
             }),
         }
     }
+
+    /// Every copy (each once) with the R2 binding it is checked through.
+    pub fn r2_bindings(&self) -> Vec<(&BlobCopy, &str)> {
+        let mut found: Vec<(&BlobCopy, &str)> = Vec::new();
+        let copies = self.by_region.values().map(|m| &m.copy);
+        for copy in copies.chain(self.default_blob_base.as_ref()) {
+            if let Some(binding) = copy.r2_binding() {
+                if !found.iter().any(|(c, _)| *c == copy) {
+                    found.push((copy, binding));
+                }
+            }
+        }
+        found
+    }
 }
 
-/// The table `"<cloud>:<region>" = "base URL"`.
+/// `DEFAULT_BLOB_BASE_URL`: a base URL, or a table (TOML, or a JSON string
+/// holding one) `{ url = "...", r2_binding = "..." }`.
+fn blob_copy(text: &str) -> Result<BlobCopy, String> {
+    let raw = if text.starts_with('{') {
+        serde_json::from_str(text)
+            .map_err(|e| format!("expected a base URL or {COPY_TABLE}: {e}"))?
+    } else {
+        RawCopy::Url(text.to_string())
+    };
+    raw.parse()
+}
+
+/// The table `"<cloud>:<region>" = <copy>`, each copy as
+/// [`blob_copy`] reads it.
 fn mirrors(text: &str, sites: &[RegionSite]) -> Result<BTreeMap<MirrorKey, Mirror>, String> {
-    let raw: BTreeMap<String, String> = serde_json::from_str(text)
-        .map_err(|e| format!("expected a table of \"<cloud>:<region>\" = \"base URL\": {e}"))?;
-    let mut mirrors = BTreeMap::new();
-    for (key, url) in raw {
+    let raw: BTreeMap<String, RawCopy> = serde_json::from_str(text).map_err(|e| {
+        format!("expected a table of \"<cloud>:<region>\" = \"base URL\" or {COPY_TABLE}: {e}")
+    })?;
+    let mut mirrors: BTreeMap<MirrorKey, Mirror> = BTreeMap::new();
+    for (key, value) in raw {
         let (parsed, site) = mirror_key(&key, sites)?;
-        let base = base_url(url.trim()).map_err(|p| format!("key {key:?}: {p}"))?;
+        let copy = value.parse().map_err(|p| format!("key {key:?}: {p}"))?;
+        if let Some((other, _)) = mirrors
+            .iter()
+            .find(|(_, m)| m.copy.base == copy.base && m.copy.check != copy.check)
+        {
+            return Err(format!(
+                "key {key:?}: {:?} is key {}'s copy too, checked another way there",
+                copy.base,
+                MirrorName::of(other)
+            ));
+        }
         let mirror = Mirror {
-            base,
+            copy,
             point: Point::new(site.lat, site.lon),
             partition: site.partition,
         };
@@ -72,6 +154,84 @@ fn mirrors(text: &str, sites: &[RegionSite]) -> Result<BTreeMap<MirrorKey, Mirro
         }
     }
     Ok(mirrors)
+}
+
+/// How the table form of a copy is written, for messages.
+const COPY_TABLE: &str = "a table { url = \"base URL\", r2_binding = \"BINDING\" }";
+
+/// A copy as written: a base URL, or the table form.
+enum RawCopy {
+    Url(String),
+    Table {
+        url: Option<String>,
+        r2_binding: Option<String>,
+    },
+}
+
+impl RawCopy {
+    fn parse(self) -> Result<BlobCopy, String> {
+        let (url, binding) = match self {
+            RawCopy::Url(url) => (url, None),
+            RawCopy::Table { url, r2_binding } => (
+                url.ok_or_else(|| format!("{COPY_TABLE} needs its url"))?,
+                r2_binding,
+            ),
+        };
+        let base = base_url(url.trim())?;
+        let check = match binding {
+            None => CopyCheck::Http,
+            Some(binding) if is_binding_name(&binding) => CopyCheck::R2 { binding },
+            Some(binding) => {
+                return Err(format!(
+                    "r2_binding {binding:?} is not a binding name (letters, digits and _, \
+                     not starting with a digit)"
+                ))
+            }
+        };
+        Ok(BlobCopy { base, check })
+    }
+}
+
+/// A name wrangler accepts for a binding: a JavaScript identifier of
+/// ASCII letters, digits, `_` and `$`.
+fn is_binding_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    matches!(bytes.next(), Some(b) if b.is_ascii_alphabetic() || b == b'_' || b == b'$')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$')
+}
+
+// By hand rather than derived: an untagged enum would pull serde's
+// buffering machinery into the wasm, and name no field in its errors.
+impl<'de> Deserialize<'de> for RawCopy {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(RawCopyVisitor)
+    }
+}
+
+struct RawCopyVisitor;
+
+impl<'de> Visitor<'de> for RawCopyVisitor {
+    type Value = RawCopy;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a base URL or {COPY_TABLE}")
+    }
+
+    fn visit_str<E: de::Error>(self, url: &str) -> Result<RawCopy, E> {
+        Ok(RawCopy::Url(url.to_string()))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawCopy, A::Error> {
+        let (mut url, mut r2_binding) = (None, None);
+        while let Some(field) = map.next_key::<String>()? {
+            match field.as_str() {
+                "url" => url = Some(map.next_value()?),
+                "r2_binding" => r2_binding = Some(map.next_value()?),
+                other => return Err(de::Error::unknown_field(other, &["url", "r2_binding"])),
+            }
+        }
+        Ok(RawCopy::Table { url, r2_binding })
+    }
 }
 
 /// Parses one key (`aws:eu-west-3`, `azure:westeurope`, or a bare region,

@@ -15,7 +15,7 @@ pub mod vars;
 
 pub use hosts::Hosts;
 pub use known_repositories::KnownRepositories;
-pub use mirrors::{Mirror, MirrorKey, MirrorName, Mirrors};
+pub use mirrors::{BlobCopy, CopyCheck, Mirror, MirrorKey, MirrorName, Mirrors};
 pub use operating::Operating;
 pub use upstream::{Upstream, UpstreamRegion};
 
@@ -79,6 +79,16 @@ impl Config {
         sites: &[RegionSite],
     ) -> Vec<ConfigError> {
         Config::read(&var, sites).1
+    }
+
+    /// The configuration `var` gives and every problem of it, in the order
+    /// found: where a variable is wrong, its default or nothing stands in
+    /// (for `registry-edge config check`, which checks what it can).
+    pub fn read_all(
+        var: impl Fn(&str) -> Option<String>,
+        sites: &[RegionSite],
+    ) -> (Config, Vec<ConfigError>) {
+        Config::read(&var, sites)
     }
 
     /// The names of every variable the worker reads.

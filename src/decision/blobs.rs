@@ -2,11 +2,11 @@
 //! client's cloud and region.
 
 use super::nearest_mirror::mirror_for;
-use super::reason::{BlobWay, Copy, CopyName, Miss, NotNear};
+use super::reason::{BlobWay, CheckedThrough, Copy, CopyName, Miss, NotNear};
 use super::upstream::UpstreamChoice;
 use super::{redirect, signature_fallback, Checks, Decision, Reason, Target};
 use crate::checks::blob::{BlobCheck, CheckTarget, Outcome};
-use crate::config::Config;
+use crate::config::{BlobCopy, Config, CopyCheck};
 use crate::oci::{Algorithm, Digest, Pull};
 use crate::places::{Cloud, Location, RangeTables};
 use crate::request::Request;
@@ -64,12 +64,13 @@ async fn near_copy<'c, B: BlobCheck>(
 ) -> Result<(String, Target<'c>, Copy<'c>), NotNear<'c>> {
     let mirrors = &config.mirrors;
     let default_copy = || {
-        mirrors.default_blob_base.as_deref().map(|base| {
+        mirrors.default_blob_base.as_ref().map(|blob_copy| {
             let copy = Copy {
                 name: CopyName::DefaultBlobBase,
                 km: None,
+                checked: CheckedThrough::of(&blob_copy.check),
             };
-            (base, Target::DefaultBlobBase, copy)
+            (blob_copy, Target::DefaultBlobBase, copy)
         })
     };
     // A copy near the client, if the configuration has one for it: its
@@ -83,14 +84,15 @@ async fn near_copy<'c, B: BlobCheck>(
                 let copy = Copy {
                     name: CopyName::Mirror(m.name),
                     km: m.km,
+                    checked: CheckedThrough::of(&m.copy.check),
                 };
-                Some((m.base, Target::Mirror(m.name), copy))
+                Some((m.copy, Target::Mirror(m.name), copy))
             }
             None => default_copy(),
         },
         None => default_copy(),
     };
-    let Some((base, target, copy)) = candidate else {
+    let Some((blob_copy, target, copy)) = candidate else {
         return Err(NotNear::NoCopy);
     };
     // The copies hold sha256 blobs only: others go upstream unchecked.
@@ -98,10 +100,11 @@ async fn near_copy<'c, B: BlobCheck>(
     if algorithm != Algorithm::Sha256 {
         return Err(NotNear::NotSha256(algorithm));
     }
-    let url = mirror_blob_url(base, digest.as_str());
+    let url = mirror_blob_url(&blob_copy.base, digest.as_str());
+    let asked = check_target(blob_copy, &url);
     // Present, absent, failed (and why) and breaker-open stay apart: a sick
     // copy must not look like a missing blob.
-    let miss = match checks.check(CheckTarget::mirror(&url)).await.outcome {
+    let miss = match checks.check(asked).await.outcome {
         Outcome::Present => return Ok((url, target, copy)),
         Outcome::Absent => Miss::Absent,
         Outcome::Failed(failure) => Miss::Failed(failure),
@@ -109,4 +112,13 @@ async fn near_copy<'c, B: BlobCheck>(
         Outcome::BreakerOpen => Miss::BreakerOpen,
     };
     Err(NotNear::Checked { copy, miss })
+}
+
+/// How the existence of `url` in `copy` is checked: a HEAD of the URL, or
+/// `head()` through the copy's R2 binding.
+fn check_target<'a>(copy: &'a BlobCopy, url: &'a str) -> CheckTarget<'a> {
+    match &copy.check {
+        CopyCheck::Http => CheckTarget::mirror(url),
+        CopyCheck::R2 { binding } => CheckTarget::r2(binding, url),
+    }
 }

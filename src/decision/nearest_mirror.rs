@@ -3,7 +3,7 @@
 //! `MIRROR_FALLBACK_KM` (great-circle distance between the regions' sites).
 //! Explicit `BLOB_MIRRORS` keys (aliases included) always win.
 
-use crate::config::{MirrorName, Mirrors};
+use crate::config::{BlobCopy, MirrorName, Mirrors};
 use crate::places::geo::{nearest, Point};
 use crate::places::{Location, RangeTables};
 
@@ -12,7 +12,7 @@ use crate::places::{Location, RangeTables};
 pub struct MirrorChoice<'c> {
     /// The mirror's key (`eu-west-3`, `azure:westeurope`).
     pub name: MirrorName<'c>,
-    pub base: &'c str,
+    pub copy: &'c BlobCopy,
     /// `None`: the client's own region has this key; otherwise the
     /// distance to the nearest mirror's region.
     pub km: Option<f64>,
@@ -31,7 +31,7 @@ pub fn mirror_for<'c>(
     {
         return Some(MirrorChoice {
             name: MirrorName::of(key),
-            base: &mirror.base,
+            copy: &mirror.copy,
             km: None,
         });
     }
@@ -51,7 +51,7 @@ pub fn mirror_for<'c>(
     }
     Some(MirrorChoice {
         name: MirrorName::of(key),
-        base: &mirror.base,
+        copy: &mirror.copy,
         km: Some(km),
     })
 }

@@ -5,7 +5,7 @@
 
 use super::upstream::UpstreamChoice;
 use crate::checks::blob::Failure;
-use crate::config::MirrorName;
+use crate::config::{CopyCheck, MirrorName};
 use crate::oci::Algorithm;
 use crate::places::geo::whole_km;
 use crate::places::Location;
@@ -88,6 +88,24 @@ pub struct Copy<'c> {
     pub name: CopyName<'c>,
     /// The distance to a mirror that is not the client's own region's.
     pub km: Option<f64>,
+    /// How the copy is checked (an R2 bucket is named as one).
+    pub checked: CheckedThrough,
+}
+
+/// How a copy is checked: an HTTP HEAD, or its R2 binding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckedThrough {
+    Head,
+    R2Binding,
+}
+
+impl CheckedThrough {
+    pub fn of(check: &CopyCheck) -> Self {
+        match check {
+            CopyCheck::Http => CheckedThrough::Head,
+            CopyCheck::R2 { .. } => CheckedThrough::R2Binding,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -152,13 +170,20 @@ impl fmt::Display for Client {
 }
 
 impl fmt::Display for Copy<'_> {
+    /// `eu-west-3 mirror`, `ap-east-1 mirror (nearest, 811 km)`, `default
+    /// blob base`; an R2 bucket says so: `default blob base (R2)`,
+    /// `ap-east-1 mirror (R2, nearest, 811 km)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.name {
-            CopyName::DefaultBlobBase => f.write_str("default blob base"),
-            CopyName::Mirror(name) => match self.km {
-                None => write!(f, "{name} mirror"),
-                Some(km) => write!(f, "{name} mirror (nearest, {} km)", whole_km(km)),
-            },
+            CopyName::DefaultBlobBase => f.write_str("default blob base")?,
+            CopyName::Mirror(name) => write!(f, "{name} mirror")?,
+        }
+        let r2 = self.checked == CheckedThrough::R2Binding;
+        match (r2, self.km) {
+            (false, None) => Ok(()),
+            (true, None) => f.write_str(" (R2)"),
+            (false, Some(km)) => write!(f, " (nearest, {} km)", whole_km(km)),
+            (true, Some(km)) => write!(f, " (R2, nearest, {} km)", whole_km(km)),
         }
     }
 }

@@ -34,6 +34,9 @@ pub struct Conditions<'a> {
     pub observed: Observed<'a>,
 }
 
+// Returned and matched at once, never stored (as decision::Prepared): the
+// size of the decision costs nothing that boxing it would not cost more.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Answer<'c> {
     /// The redirect decision's own answer.

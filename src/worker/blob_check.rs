@@ -1,16 +1,19 @@
-//! The blob check's I/O on the Workers runtime: HEAD with a deadline, the
-//! Cache API, timers and `ctx.waitUntil`. The state machine (caches, checks
-//! in flight, breakers) is the platform-free `crate::checks::blob::Checker`.
+//! The blob check's I/O on the Workers runtime: HEAD with a deadline, an
+//! R2 binding's `head()` (super::r2_copies), the Cache API, timers and
+//! `ctx.waitUntil`. The state machine (caches, checks in flight, breakers)
+//! is the platform-free `crate::checks::blob::Checker`.
 
+use super::r2_copies;
 use crate::checks::blob::{
-    CheckIo, CheckSettings, CheckState, Checker, ColoEntry, Failure, HeadAnswer, Remembered,
+    CheckIo, CheckSettings, CheckState, Checker, ColoEntry, Failure, HeadAnswer, R2Answer,
+    Remembered,
 };
 use futures_util::future::{select, Either};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 use worker::{
-    console_warn, AbortController, Cache, Context, Delay, Fetch, Headers, Method, Request,
+    console_warn, AbortController, Cache, Context, Delay, Env, Fetch, Headers, Method, Request,
     RequestInit, RequestRedirect, Response,
 };
 
@@ -27,14 +30,25 @@ thread_local! {
 }
 
 /// The blob check of one request; `host` is the worker's own (from the
-/// request URL), where the Cache API keys live.
-pub fn checker(settings: CheckSettings, ctx: Rc<Context>, host: &str) -> Checker<EdgeIo> {
-    Checker::new(STATE.with(Rc::clone), EdgeIo { ctx }, host, settings)
+/// request URL), where the Cache API keys live; `env` holds the R2
+/// bindings copies may be checked through.
+pub fn checker(
+    settings: CheckSettings,
+    ctx: Rc<Context>,
+    env: &Env,
+    host: &str,
+) -> Checker<EdgeIo> {
+    let io = EdgeIo {
+        ctx,
+        env: env.clone(),
+    };
+    Checker::new(STATE.with(Rc::clone), io, host, settings)
 }
 
 #[derive(Clone)]
 pub struct EdgeIo {
     ctx: Rc<Context>,
+    env: Env,
 }
 
 impl CheckIo for EdgeIo {
@@ -49,6 +63,10 @@ impl CheckIo for EdgeIo {
 
     async fn head(&self, url: &str, accept: Option<&str>, timeout_ms: u64) -> HeadAnswer {
         head(url, accept, timeout_ms).await
+    }
+
+    async fn r2_head(&self, binding: &str, key: &str, timeout_ms: u64) -> R2Answer {
+        r2_copies::head(&self.env, binding, key, timeout_ms).await
     }
 
     async fn colo_get(&self, key: &str) -> Option<ColoEntry> {

@@ -10,6 +10,7 @@ mod convert;
 mod edge;
 mod entry;
 mod known_repositories;
+mod r2_copies;
 mod upstream_health;
 mod vars;
 mod version;
@@ -72,7 +73,7 @@ async fn handle(text: String, env: Env, ctx: Context) -> Result<web_sys::Respons
                 known_repositories: known.as_deref(),
             },
         };
-    let checker = blob_check::checker(config.checks, ctx, request.host);
+    let checker = blob_check::checker(config.checks, ctx, &env, request.host);
     let answer = answer(
         &request,
         &conditions,

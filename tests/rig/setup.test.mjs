@@ -32,7 +32,7 @@ test('make test installs the Debian packages and checks every program before its
 });
 
 test('every target that starts programs installs them first', () => {
-  for (const target of ['test-rig', 'test-worker', 'test-e2e', 'bench-workerd', 'load']) {
+  for (const target of ['test-rig', 'test-worker', 'test-e2e', 'test-mirrors', 'bench-workerd', 'bench-mirrors', 'load']) {
     const lines = dryRun(target);
     const check = lines.findIndex((l) => /node tests\/support\/programs\.mjs/.test(l));
     const firstNode = lines.findIndex((l) => /^node (--test|benches|tests\/load)/.test(l));

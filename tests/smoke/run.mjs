@@ -86,9 +86,11 @@ function configuredHosts(config, env) {
   const upstreams = [vars.UPSTREAM_REGISTRY_ENDPOINT, ...structured(vars.UPSTREAM_REGIONS, []).map((r) => r.endpoint)]
     .filter(Boolean)
     .map(origin);
+  // A copy is its base URL, or a table whose url is (a copy in R2).
+  const copyUrl = (copy) => (typeof copy === 'string' && !copy.trim().startsWith('{') ? copy : structured(copy, {}).url);
   const copies = [
-    ...Object.values(structured(vars.BLOB_MIRRORS, {})),
-    vars.DEFAULT_BLOB_BASE_URL,
+    ...Object.values(structured(vars.BLOB_MIRRORS, {})).map(copyUrl),
+    vars.DEFAULT_BLOB_BASE_URL && copyUrl(vars.DEFAULT_BLOB_BASE_URL),
     vars.SIGNATURE_UPSTREAM_ENDPOINT,
   ]
     .filter(Boolean)

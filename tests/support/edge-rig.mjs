@@ -35,11 +35,13 @@ const BLOB_PATH = /^\/v2\/(.+)\/blobs\/([a-z0-9]+:[a-zA-Z0-9=_-]+)$/;
  * @param {Record<string, unknown>} [opts.vars]  extra/overriding worker [vars]
  * @param {string[]} [opts.personaKeys]    which persona proxies to start (default: every one of RIG_PERSONAS)
  * @param {object} [opts.workerOptions]    more startWorker options (e.g. logLevel, extraToml)
+ * @param {(rig) => Promise<void>} [opts.beforeWorker]  runs once the images are pushed and the
+ *   copies started, before the worker starts (e.g. to fill a local R2 bucket with the images' blobs)
  * @param {boolean} [opts.listing]         the upstream proxy answers `GET /v2/<prefix>/tags/list` with a
  *   `child` array of the pushed images' top-level names (the distribution registry has none);
  *   `rig.listings()` counts those requests
  */
-export async function startEdgeRig({ workDir, missing = () => ({}), vars = {}, personaKeys, workerOptions = {}, listing = false } = {}) {
+export async function startEdgeRig({ workDir, missing = () => ({}), vars = {}, personaKeys, workerOptions = {}, listing = false, beforeWorker } = {}) {
   const stops = [];
   const rig = { stops };
   let listings = 0; // kept apart from the upstream's log, which resetLogs empties
@@ -82,6 +84,7 @@ export async function startEdgeRig({ workDir, missing = () => ({}), vars = {}, p
       NEGATIVE_CACHE_SECONDS: 60,
       ...vars,
     };
+    await beforeWorker?.(rig);
     rig.worker = await startWorker({ vars: rig.vars, ...workerOptions });
     stops.push(() => rig.worker.stop()); // the current worker, after restarts too
 

@@ -63,8 +63,9 @@ export async function startFrontProxy({ target, clientIp, headers = {}, port = 0
   const dropFromClient = new Set([...HOP_BY_HOP, ...Object.keys(overrides).map((k) => k.toLowerCase())]);
 
   const server = http.createServer((req, res) => {
-    const entry = { time: Date.now(), method: req.method, url: req.url, headers: req.headers, status: null, location: null, durationMs: null };
+    const entry = { time: Date.now(), method: req.method, url: req.url, headers: req.headers, status: null, location: null, durationMs: null, requestBytes: 0 };
     log.push(entry);
+    req.on('data', (chunk) => (entry.requestBytes += chunk.length));
     const own = answer?.({ method: req.method, url: req.url });
     if (own) {
       entry.status = own.status;

@@ -124,10 +124,13 @@ export function makeTar(entries) {
 // medium one and one large enough (~1 MiB) to be streamed in many chunks.
 const LAYER_FILE_SIZES = [[1500, 300], [48 * 1024, 7000], [1024 * 1024 + 123]];
 
-function buildLayer(rand, imageName, platform, index) {
+// A spec may give its own file sizes per layer (`layerFileSizes: [[bytes, ...], ...]`),
+// e.g. for a layer larger than a multipart upload's part.
+function buildLayer(rand, spec, platform, index) {
+  const imageName = spec.name;
   const dir = `opt/${imageName.replace(/\//g, '_')}/layer${index}`;
   const entries = [{ name: 'opt', dir: true }, { name: `opt/${imageName.replace(/\//g, '_')}`, dir: true }, { name: dir, dir: true }];
-  const sizes = LAYER_FILE_SIZES[index % LAYER_FILE_SIZES.length];
+  const sizes = spec.layerFileSizes?.[index] ?? LAYER_FILE_SIZES[index % LAYER_FILE_SIZES.length];
   sizes.forEach((size, i) => entries.push({ name: `${dir}/file${i}.bin`, data: randomBytes(rand, size) }));
   // A readable marker, handy when inspecting an extracted image by hand.
   entries.push({ name: `${dir}/ID`, data: Buffer.from(`${imageName} ${platformKey(platform)} layer ${index}\n`) });
@@ -145,7 +148,7 @@ function blob(mediaType, bytes) {
 function buildPlatformImage(spec, platform, seed) {
   const rand = prng(`${seed}/${spec.name}/${platformKey(platform)}`);
   const layers = [];
-  for (let i = 0; i < spec.layers; i++) layers.push(buildLayer(rand, spec.name, platform, i));
+  for (let i = 0; i < spec.layers; i++) layers.push(buildLayer(rand, spec, platform, i));
   const config = {
     created: EPOCH,
     architecture: platform.architecture,

@@ -29,14 +29,17 @@ export function readPrograms(text = readFileSync(PROGRAMS_FILE, 'utf8')) {
 
 export const PROGRAMS = readPrograms();
 
+/** The targets `make setup` runs; programs of other targets (`make fuzz`, `make cli`) come with their own. */
+export const SETUP_PARTS = new Set(['rust-tools', 'node-tools', 'debian-tools', 'workflow-tools', 'mirrors-tools']);
+
 /** A program that is listed but not installed. */
 export class ProgramMissing extends Error {
   constructor(entry, looked) {
     const how =
       entry.target === '-'
         ? `it is part of the base system (package ${entry.package}); install it with apt-get`
-        : entry.target === 'fuzz'
-          ? '`make fuzz` installs it'
+        : !SETUP_PARTS.has(entry.target)
+          ? `\`make ${entry.target}\` ${entry.target === 'cli' ? 'builds' : 'installs'} it`
           : `\`make setup\` installs it (\`make ${entry.target}\`: ${entry.target === 'debian-tools' ? 'Debian' : entry.target === 'node-tools' ? 'npm' : entry.target === 'workflow-tools' ? 'PyPI' : 'cargo'} package ${entry.package})`;
     super(`${entry.program} is not installed (looked for ${looked}): ${how}`);
     this.name = 'ProgramMissing';
@@ -93,7 +96,7 @@ export function resolveProgram(command, { envPath = process.env.PATH } = {}) {
 export function missingPrograms({ envPath = process.env.PATH } = {}) {
   const missing = [];
   for (const entry of PROGRAMS.values()) {
-    if (entry.target === 'fuzz') continue;
+    if (!SETUP_PARTS.has(entry.target) && entry.target !== '-') continue;
     try {
       resolveProgram(entry.program, { envPath });
     } catch (err) {
@@ -107,5 +110,5 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const missing = missingPrograms();
   for (const err of missing) console.error(err.message);
   if (missing.length > 0) process.exit(1);
-  console.log(`all ${[...PROGRAMS.values()].filter((e) => e.target !== 'fuzz').length} programs the tests start are installed (tests/support/programs.txt)`);
+  console.log(`all ${[...PROGRAMS.values()].filter((e) => SETUP_PARTS.has(e.target) || e.target === '-').length} programs the tests start are installed (tests/support/programs.txt)`);
 }

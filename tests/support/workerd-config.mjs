@@ -38,6 +38,8 @@ function binding(name, value) {
  * @param {string[]} [opts.extraBindings]  more bindings of the worker, as capnp
  * @param {string[]} [opts.extraServices]  more services, as capnp
  * @param {string[]} [opts.extraSockets]  more sockets, as capnp (the cache backend is service "cache")
+ * @param {string} [opts.cacheAddress]  `host:port` of a cache backend in another process (the same
+ *   protocol, served over HTTP) instead of the in-process one, whose CPU time workerd's would include
  * @returns {Promise<string>} the config path
  */
 export async function writeWorkerdConfig({
@@ -50,6 +52,7 @@ export async function writeWorkerdConfig({
   extraBindings = [],
   extraServices = [],
   extraSockets = [],
+  cacheAddress,
 }) {
   await copyFile(CACHE_SERVICE, path.join(dir, 'cache-service.mjs'));
   const date = str(compatibilityDate());
@@ -58,7 +61,7 @@ export async function writeWorkerdConfig({
 const config :Workerd.Config = (
   services = [
     (name = "main", worker = .worker),
-    (name = "cache", worker = .cache),
+    (name = "cache", ${cacheAddress ? `external = (address = ${str(cacheAddress)}, http = ())` : 'worker = .cache'}),
     (name = "internet", network = (allow = ["public", "private", "local"])),
 ${extraServices.map((x) => `    ${x},\n`).join('')}  ],
   sockets = [

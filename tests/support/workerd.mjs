@@ -12,7 +12,10 @@
 // records them (wrangler dev's local dataset discards them); and the CPU
 // time of the process serving the worker, for the benchmarks.
 //
-//   const w = await startBareWorkerd({ vars: {...}, analytics: 'PULL_ANALYTICS' });
+// An R2 binding is served by a loopback server speaking the binding's
+// protocol (r2-bucket-service.mjs), which counts the worker's calls.
+//
+//   const w = await startBareWorkerd({ vars: {...}, analytics: 'PULL_ANALYTICS', r2Buckets: { R2_BLOBS: bucket.address } });
 //   ... w.url ... await w.cacheKeys() ... w.dataPoints() ... w.cpuSeconds() ... await w.stop();
 
 import http from 'node:http';
@@ -85,12 +88,15 @@ export function cpuSeconds(pid) {
  * @param {string[]} [opts.compatibilityFlags]
  * @param {string[]} [opts.v8Flags]  e.g. --perf-basic-prof for profiling
  * @param {string} [opts.analytics]  name of an Analytics Engine binding delivering to the sink
+ * @param {string} [opts.cacheAddress]  a Cache API backend in another process (workerd-config.mjs)
+ * @param {Record<string, string>} [opts.r2Buckets]  R2 binding name -> `host:port` of the
+ *   server behind it (r2-bucket-service.mjs): the binding's calls are HTTP requests to it
  * @param {number} [opts.readyTimeoutMs=30000]
  * @returns {Promise<{url: string, port: number, pid: number, logFile: string,
  *   cpuSeconds: () => number, output: () => Promise<string>, cacheKeys: () => Promise<string[]>,
  *   dataPoints: () => object[], rawDataPoints: () => string[], stop: () => Promise<void>}>}
  */
-export async function startWorkerd({ dir, modules, vars = {}, compatibilityFlags, v8Flags, analytics, readyTimeoutMs = 30_000 }) {
+export async function startWorkerd({ dir, modules, vars = {}, compatibilityFlags, v8Flags, analytics, r2Buckets = {}, cacheAddress, readyTimeoutMs = 30_000 }) {
   const sink = analytics ? await startSink() : null;
   const port = await freePort();
   const cachePort = await freePort();
@@ -101,9 +107,17 @@ export async function startWorkerd({ dir, modules, vars = {}, compatibilityFlags
     vars,
     compatibilityFlags,
     v8Flags,
+    cacheAddress,
     // workerd's own Analytics Engine binding POSTs each data point to this service.
-    extraServices: sink ? [`(name = ${str(DATASET)}, external = (address = ${str(`127.0.0.1:${sink.port}`)}, http = ()))`] : [],
-    extraBindings: sink ? [`(name = ${str(analytics)}, analyticsEngine = ${str(DATASET)})`] : [],
+    extraServices: [
+      ...(sink ? [`(name = ${str(DATASET)}, external = (address = ${str(`127.0.0.1:${sink.port}`)}, http = ()))`] : []),
+      // An R2 binding designates a service; here one in another process.
+      ...Object.entries(r2Buckets).map(([binding, address]) => `(name = ${str(`r2-${binding}`)}, external = (address = ${str(address)}, http = ()))`),
+    ],
+    extraBindings: [
+      ...(sink ? [`(name = ${str(analytics)}, analyticsEngine = ${str(DATASET)})`] : []),
+      ...Object.keys(r2Buckets).map((binding) => `(name = ${str(binding)}, r2Bucket = ${str(`r2-${binding}`)})`),
+    ],
     // The cache backend answers `x-inspect: keys` here (cacheKeys below).
     extraSockets: [`(name = "cache-inspection", address = ${str(`127.0.0.1:${cachePort}`)}, http = (), service = "cache")`],
   });
@@ -148,7 +162,7 @@ export async function startWorkerd({ dir, modules, vars = {}, compatibilityFlags
 /**
  * The built worker (build/, from `make build`) under bare workerd, in a
  * temp directory removed by `stop`.
- * @param {object} opts  startWorkerd's vars, analytics, readyTimeoutMs
+ * @param {object} opts  startWorkerd's vars, analytics, r2Buckets, readyTimeoutMs
  * @param {string} [opts.buildDir]  another worker-build output than build/
  */
 export async function startBareWorkerd({ buildDir = path.join(ROOT, 'build'), ...opts } = {}) {

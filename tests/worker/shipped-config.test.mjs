@@ -4,11 +4,14 @@
 // upstream regions are pinned to registry.k8s.io's real ones.
 
 import { test } from 'node:test';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import assert from 'node:assert/strict';
 import { unstable_readConfig } from 'wrangler';
 import { startWorker, ROOT } from '../support/worker.mjs';
 import { request } from '../support/http.mjs';
-import { runCommand } from '../support/processes.mjs';
+import { makeTempDir, runCommand } from '../support/processes.mjs';
+import { putLocalObjects, r2BucketsToml } from '../support/r2-local.mjs';
 import { IP } from '../support/personas.mjs';
 import { compatibilityDate, WRANGLER_TOML } from '../support/wrangler-toml.mjs';
 
@@ -55,10 +58,19 @@ for (const env of [undefined, 'production', 'sandbox']) {
   test(`wrangler.toml ${env ? `[env.${env}]` : 'top level'}: valid and routing`, async () => {
     const config = readConfig(env);
     const { vars } = config;
+    // The environment's own R2 buckets, kept locally; the top level's holds
+    // the blob D (the others are empty).
+    const state = await makeTempDir('registry-edge-shipped-state-');
+    const buckets = Object.fromEntries(config.r2_buckets.map((b) => [b.binding, b.bucket_name]));
+    if (!env) {
+      await putLocalObjects({ stateDir: state.dir, bucket: buckets.R2_BLOBS, objects: [{ key: `containers/images/${D}`, bytes: Buffer.from('D') }] });
+    }
     // The checks in this test never reach a mirror: no network here.
     const worker = await startWorker({
       vars: { ...vars, BLOB_CHECK_TIMEOUT_MS: 200 },
       kvNamespaces: config.kv_namespaces.map((k) => k.binding),
+      extraToml: r2BucketsToml(buckets),
+      stateDir: state.dir,
     });
     const get = (p, ip) => request(worker.url, p, ip ? { headers: { 'CF-Connecting-IP': ip } } : {});
     try {
@@ -78,6 +90,21 @@ for (const env of [undefined, 'production', 'sandbox']) {
       const gcpUpstream = { production: AR('europe-north1'), sandbox: vars.UPSTREAM_REGISTRY_ENDPOINT }[env] ?? AR('europe-west1');
       const gcp = await get(`/v2/pause/blobs/${D}`, IP.gcp);
       assert.equal(gcp.headers.location, `${gcpUpstream}/v2/k8s-artifacts-prod/images/pause/blobs/${D}`);
+      // Clients outside the clouds: the default copy. Locally and on the
+      // sandbox an R2 bucket, checked through its binding (the top level's
+      // local bucket holds D, the sandbox's is empty here); production's
+      // CloudFront cannot be reached offline.
+      const unknown = await get(`/v2/pause/blobs/${D}`, IP.unknown);
+      const unknownReason = unknown.headers['x-registry-edge-reason'];
+      if (!env) {
+        assert.equal(unknownReason, 'blob: unknown client -> default blob base (R2)');
+        assert.equal(unknown.headers.location, `${vars.DEFAULT_BLOB_BASE_URL.url}/containers/images/${D}`);
+        assert.equal(unknown.headers.location, `http://127.0.0.1:8787/cdn-cgi/local/r2/public/registry-edge-blobs/containers/images/${D}`);
+      } else if (env === 'sandbox') {
+        assert.equal(unknownReason, 'blob: unknown client, not in default blob base (R2) -> upstream');
+      } else {
+        assert.match(unknownReason, /^blob: unknown client, default blob base failed \([a-z0-9 ]+\) -> upstream/);
+      }
       if (env === 'production') {
         // k8s.gcr.io is not this deployment's: its requests are served as any host's.
         const legacy = await request(worker.url, '/v2/pause/tags/list?n=1', { headers: { Host: 'k8s.gcr.io' } });
@@ -112,9 +139,27 @@ for (const env of [undefined, 'production', 'sandbox']) {
       }
     } finally {
       await worker.stop();
+      await state.remove();
     }
   });
 }
+
+// The default copy: R2 locally and on the sandbox, each environment binding
+// its own bucket (wrangler does not inherit [[r2_buckets]] into [env.*]);
+// production keeps CloudFront until an operator switches
+// (docs/deploying.md, "The default copy in R2").
+test('the default copy is a local R2 bucket for make dev, an R2 bucket on the sandbox, CloudFront in production', () => {
+  const copy = (env) => readConfig(env).vars.DEFAULT_BLOB_BASE_URL;
+  const buckets = (env) => readConfig(env).r2_buckets.map((b) => ({ ...b }));
+  assert.deepEqual({ ...copy(undefined) }, { url: 'http://127.0.0.1:8787/cdn-cgi/local/r2/public/registry-edge-blobs', r2_binding: 'R2_BLOBS' });
+  assert.deepEqual(buckets(undefined), [{ binding: 'R2_BLOBS', bucket_name: 'registry-edge-blobs' }]);
+  assert.deepEqual({ ...copy('sandbox') }, { url: 'https://blobs.registry-sandbox.k8s.io', r2_binding: 'R2_BLOBS' });
+  assert.deepEqual(buckets('sandbox'), [{ binding: 'R2_BLOBS', bucket_name: 'registry-k8s-io-sandbox-blobs' }]);
+  assert.equal(copy('production'), 'https://d1be1w964nk82h.cloudfront.net');
+  assert.deepEqual(buckets('production'), []);
+  // The make dev default matches the Makefile's port.
+  assert.match(readFileSync(path.join(ROOT, 'Makefile'), 'utf8'), /^DEV_PORT \?= 8787$/m);
+});
 
 // The Cache API layer (blob answers, breaker state) is inert on
 // workers.dev, so the shipped environments run on their custom
@@ -140,14 +185,22 @@ test('the shipped environments are served on routes, not workers.dev; .dev.vars 
 // to registry.k8s.io is Google's registry's job.
 const NOT_OURS = ['gcr.io', 'pkg.dev', 'docker.io', 'amazonaws.com', 'cloudfront.net', 'googleapis.com', 'azurecr.io', 'workers.dev'];
 
-test('no shipped route or legacy host is under a domain the project cannot hold on Cloudflare', () => {
+// An R2 bucket's custom domain, too, must be in a zone of the account.
+test('no shipped route, legacy host or R2 custom domain is under a domain the project cannot hold on Cloudflare', () => {
   const under = (host, domain) => host === domain || host.endsWith(`.${domain}`);
   for (const env of [undefined, 'production', 'sandbox']) {
     const config = readConfig(env);
+    const { DEFAULT_BLOB_BASE_URL, BLOB_MIRRORS } = config.vars;
+    const r2Domains = [DEFAULT_BLOB_BASE_URL, ...Object.values(BLOB_MIRRORS ?? {})]
+      .filter((copy) => copy?.r2_binding)
+      .map((copy) => new URL(copy.url).hostname)
+      .filter((host) => host !== '127.0.0.1'); // make dev's local bucket
     const hosts = [
       ...(config.routes ?? []).map((r) => (typeof r === 'string' ? r : r.pattern).split('/')[0].replace(/^\*\.?/, '')),
       ...String(config.vars.LEGACY_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean),
+      ...r2Domains,
     ];
+    if (env === 'sandbox') assert.deepEqual(r2Domains, ['blobs.registry-sandbox.k8s.io']);
     for (const host of hosts) {
       const domain = NOT_OURS.find((d) => under(host.toLowerCase(), d));
       assert.equal(domain, undefined, `${env ?? 'top level'}: ${host} is under ${domain}`);

@@ -11,7 +11,7 @@ use super::model::{Class, Copy, Payload, Placement};
 use registry_edge::checks::blob::{
     BlobCheck, CheckReport, CheckSource, CheckTarget, CopyKind, Outcome,
 };
-use registry_edge::config::{Config, MirrorName};
+use registry_edge::config::{BlobCopy, Config, MirrorName};
 use registry_edge::decision::reason::{BlobWay, CopyName, NotNear};
 use registry_edge::decision::{decide, Decision, Observed, Reason};
 use registry_edge::places::{Cloud, Location, TABLES};
@@ -235,8 +235,22 @@ pub fn route(config: &Config, parts: &[(Part, f64)]) -> Vec<Class> {
                 _ => Payload::Manifest,
             };
             let redirect = decision.redirect();
-            let served = redirect.map(|r| (classify(&r.location, client), payload));
             let checked = redirect.and_then(|r| checked_copy(config, &r.reason, client));
+            // A blob sent to the copy near the client is served by the copy
+            // that was checked (an R2 bucket whatever its URL's host).
+            let served = redirect.map(|r| {
+                let copy = match &r.reason {
+                    Reason::Blob {
+                        way: BlobWay::Copy(_),
+                        ..
+                    } => checked.clone(),
+                    _ => None,
+                };
+                (
+                    copy.unwrap_or_else(|| classify(&r.location, client)),
+                    payload,
+                )
+            });
             Class {
                 kind: part.kind.to_string(),
                 client: client.map_or("unknown".into(), |l| {
@@ -271,18 +285,23 @@ fn checked_copy(config: &Config, reason: &Reason<'_>, client: Option<Location>) 
         } => copy,
         BlobWay::Upstream { .. } => return None,
     };
-    Some(classify(copy_base(config, copy.name)?, client))
+    let blob_copy = configured_copy(config, copy.name)?;
+    // A copy in R2 is known by its binding, whatever its public URL's host.
+    Some(match blob_copy.r2_binding() {
+        Some(_) => Copy::R2,
+        None => classify(&blob_copy.base, client),
+    })
 }
 
-/// The base URL of the copy `name` names in `config`.
-fn copy_base<'c>(config: &'c Config, name: CopyName<'_>) -> Option<&'c str> {
+/// The copy `name` names in `config`.
+fn configured_copy<'c>(config: &'c Config, name: CopyName<'_>) -> Option<&'c BlobCopy> {
     match name {
         CopyName::Mirror(MirrorName { cloud, region }) => config
             .mirrors
             .by_region
             .get(&(cloud, region.to_string()))
-            .map(|m| m.base.as_str()),
-        CopyName::DefaultBlobBase => config.mirrors.default_blob_base.as_deref(),
+            .map(|m| &m.copy),
+        CopyName::DefaultBlobBase => config.mirrors.default_blob_base.as_ref(),
     }
 }
 

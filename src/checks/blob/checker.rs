@@ -9,8 +9,9 @@
 //! 3. a check of the URL is in flight (and not stale) -> wait for it;
 //! 4. otherwise start one **in the background** (`ctx.waitUntil`) and wait
 //!    for it like any other waiter. The background check reads the Cache
-//!    API entry (then the copy's shared breaker entry), sends the HEAD if
-//!    neither answers, records the outcome in the breaker and the isolate's
+//!    API entry (then the copy's shared breaker entry), asks the copy if
+//!    neither answers (an HTTP HEAD, or an R2 binding's `head()`), records
+//!    the outcome in the breaker and the isolate's
 //!    memory, releases the waiters, and only then writes the Cache API.
 //!
 //! Running the check in the background is what makes it survive the
@@ -38,6 +39,10 @@ pub const WAIT_MARGIN_MS: u64 = 1000;
 /// A HEAD's status, or why there was none (timeout, network error).
 pub type HeadAnswer = Result<u16, Failure>;
 
+/// Whether an R2 binding's `head()` found the object, or why it did not
+/// answer (its error, a missing binding, the timeout).
+pub type R2Answer = Result<bool, Failure>;
+
 /// The runtime a [`Checker`] runs on.
 pub trait CheckIo: Clone + 'static {
     /// Milliseconds since the epoch.
@@ -51,6 +56,9 @@ pub trait CheckIo: Clone + 'static {
         accept: Option<&str>,
         timeout_ms: u64,
     ) -> impl Future<Output = HeadAnswer>;
+    /// `head(key)` through the R2 binding named `binding` (no HTTP request),
+    /// given up after `timeout_ms`.
+    fn r2_head(&self, binding: &str, key: &str, timeout_ms: u64) -> impl Future<Output = R2Answer>;
     /// The Cache API entry under `key`, if any (errors are misses).
     fn colo_get(&self, key: &str) -> impl Future<Output = Option<ColoEntry>>;
     /// Stores `entry` under `key` until it expires.
@@ -148,7 +156,8 @@ impl<Io: CheckIo> Checker<Io> {
                 }
             }
         };
-        wait(&self.io, &pending, self.settings.wait_limit_ms()).await
+        let limit = self.settings.wait_limit_ms();
+        wait(&self.io, &pending, limit, target.kind.asked_by()).await
     }
 }
 
@@ -165,11 +174,13 @@ impl<Io: CheckIo> BlobCheck for Checker<Io> {
     }
 }
 
-/// Waits, on this request's own timers, for a check in flight.
+/// Waits, on this request's own timers, for a check in flight (one that
+/// asks the copy through `asker`).
 async fn wait<Io: CheckIo>(
     io: &Io,
     pending: &PendingCheck,
     limit_ms: u64,
+    asker: CheckSource,
 ) -> (Outcome, CheckSource) {
     let deadline = pending.started_ms.saturating_add(limit_ms);
     loop {
@@ -178,7 +189,7 @@ async fn wait<Io: CheckIo>(
         }
         let now = io.now_ms();
         if now >= deadline {
-            return (Outcome::Failed(Failure::Timeout), CheckSource::Head);
+            return (Outcome::Failed(Failure::Timeout), asker);
         }
         io.sleep(WAIT_TICK_MS.min(deadline - now)).await;
     }
@@ -186,25 +197,49 @@ async fn wait<Io: CheckIo>(
 
 /// A [`CheckTarget`] the background check owns.
 struct Owned {
-    kind: CopyKind,
+    kind: OwnedKind,
     copy: String,
     url: String,
     object: String,
 }
 
+/// A [`CopyKind`] with what it needs owned: an R2 copy's binding, and the
+/// object's key in its bucket.
+enum OwnedKind {
+    Mirror,
+    Registry,
+    R2 { binding: String, key: String },
+}
+
 impl Owned {
     fn of(target: CheckTarget<'_>) -> Self {
         Owned {
-            kind: target.kind,
+            kind: match target.kind {
+                CopyKind::Mirror => OwnedKind::Mirror,
+                CopyKind::Registry => OwnedKind::Registry,
+                CopyKind::R2 { binding } => OwnedKind::R2 {
+                    binding: binding.to_string(),
+                    key: target.path().to_string(),
+                },
+            },
             copy: target.copy.to_string(),
             url: target.url.to_string(),
             object: target.object().to_string(),
         }
     }
+
+    fn kind(&self) -> CopyKind<'_> {
+        match &self.kind {
+            OwnedKind::Mirror => CopyKind::Mirror,
+            OwnedKind::Registry => CopyKind::Registry,
+            OwnedKind::R2 { binding, .. } => CopyKind::R2 { binding },
+        }
+    }
 }
 
-/// The check itself, in the background: Cache API, then HEAD; records the
-/// outcome, releases the waiters, then writes the Cache API.
+/// The check itself, in the background: Cache API, then the copy (HEAD or
+/// the R2 binding); records the outcome, releases the waiters, then writes
+/// the Cache API.
 async fn run<Io: CheckIo>(
     state: Rc<RefCell<CheckState>>,
     io: Io,
@@ -258,12 +293,17 @@ async fn run<Io: CheckIo>(
         }
     }
 
-    let outcome = match io
-        .head(url, target.kind.accept(), settings.timeout_ms)
-        .await
-    {
-        Ok(status) => target.kind.outcome(status),
-        Err(failure) => Outcome::Failed(failure),
+    let kind = target.kind();
+    let outcome = match &target.kind {
+        OwnedKind::R2 { binding, key } => {
+            CopyKind::found(io.r2_head(binding, key, settings.timeout_ms).await)
+        }
+        OwnedKind::Mirror | OwnedKind::Registry => {
+            match io.head(url, kind.accept(), settings.timeout_ms).await {
+                Ok(status) => kind.outcome(status),
+                Err(failure) => Outcome::Failed(failure),
+            }
+        }
     };
     let now = io.now_ms();
     let ttl_ms = outcome.ttl_seconds(settings.negative_ttl_seconds) * 1000;
@@ -276,12 +316,17 @@ async fn run<Io: CheckIo>(
         s.breakers
             .record(copy, outcome.health(), now, &settings.breaker)
     };
-    finish(outcome, CheckSource::Head);
+    finish(outcome, kind.asked_by());
 
     // Waiters are released; what follows is off every response's path.
-    match outcome {
-        Outcome::Failed(failure) => io.warn(&format!("blob check of {url} failed ({failure})")),
-        Outcome::Rejected(status) => io.warn(&format!(
+    match (outcome, kind) {
+        (Outcome::Failed(failure), CopyKind::R2 { binding }) => io.warn(&format!(
+            "blob check of {url} through R2 binding {binding} failed ({failure})"
+        )),
+        (Outcome::Failed(failure), _) => {
+            io.warn(&format!("blob check of {url} failed ({failure})"))
+        }
+        (Outcome::Rejected(status), _) => io.warn(&format!(
             "blob check of {url} rejected (status {status}): not counted against the copy"
         )),
         _ => {}
@@ -300,8 +345,8 @@ async fn run<Io: CheckIo>(
     }
     match transition {
         Transition::Opened { until_ms } => {
-            let meanwhile = match target.kind {
-                CopyKind::Mirror => "blobs go upstream",
+            let meanwhile = match kind {
+                CopyKind::Mirror | CopyKind::R2 { .. } => "blobs go upstream",
                 CopyKind::Registry => "requests stay on this upstream",
             };
             io.warn(&format!(

@@ -2,8 +2,9 @@
 //! means, how long it is remembered, the per-isolate memory of answers, the
 //! checks in flight, the per-copy breaker, and the state machine that ties
 //! them together ([`Checker`]). The worker adapter (src/worker/blob_check.rs)
-//! only supplies the I/O ([`CheckIo`]: HEAD, Cache API, timers,
-//! `ctx.waitUntil`); this half is tested natively with time passed in.
+//! only supplies the I/O ([`CheckIo`]: HEAD, an R2 binding's `head()`, Cache
+//! API, timers, `ctx.waitUntil`); this half is tested natively with time
+//! passed in.
 
 mod breaker;
 mod checker;
@@ -12,7 +13,9 @@ mod existence_cache;
 mod pending;
 
 pub use breaker::{BreakerSettings, Breakers, Health, Transition};
-pub use checker::{CheckIo, CheckSettings, CheckState, Checker, HeadAnswer, WAIT_MARGIN_MS};
+pub use checker::{
+    CheckIo, CheckSettings, CheckState, Checker, HeadAnswer, R2Answer, WAIT_MARGIN_MS,
+};
 pub use colo::{breaker_key, copy_id, existence_key, split_blob_url, ColoEntry, Remembered};
 pub use existence_cache::ExistenceCache;
 pub use pending::{PendingCheck, PendingChecks};
@@ -26,20 +29,24 @@ pub trait BlobCheck {
     fn check(&self, target: CheckTarget<'_>) -> impl Future<Output = CheckReport>;
 }
 
-/// The kind of copy a check asks: it decides what the copy's answers mean
-/// ([`CopyKind::outcome`]).
+/// The kind of copy a check asks: it decides how the copy is asked and
+/// what its answers mean ([`CopyKind::outcome`], [`CopyKind::found`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CopyKind {
+pub enum CopyKind<'a> {
     /// A mirror bucket or the default CDN, in the GCS layout
-    /// (`<base>/containers/images/<digest>`).
+    /// (`<base>/containers/images/<digest>`), asked with an HTTP HEAD.
     Mirror,
     /// A regional upstream registry (Artifact Registry), asked whether it
     /// holds content by digest before a request moves to the signature
     /// upstream (docs/request-handling.md, "Signature upstream fallback").
     Registry,
+    /// An R2 bucket in the same layout, asked through the `[[r2_buckets]]`
+    /// binding `binding` (its `head()`: no HTTP request). Clients are sent to
+    /// its public base URL, which names the copy like a mirror's.
+    R2 { binding: &'a str },
 }
 
-impl CopyKind {
+impl CopyKind<'_> {
     /// What a HEAD's `status` says about the object.
     ///
     /// - 200 is present, for both kinds.
@@ -59,10 +66,13 @@ impl CopyKind {
     ///   service: a registry's 401 or 403 to an anonymous reader of a name
     ///   it does not serve, a 400 for a name it finds too long. Such an
     ///   answer says nothing about the copy's health.
+    /// - An R2 bucket is asked through its binding ([`CopyKind::found`]);
+    ///   its public URL answers like a mirror bucket's.
     pub fn outcome(self, status: u16) -> Outcome {
         match (self, status) {
             (_, 200) => Outcome::Present,
-            (CopyKind::Mirror, 403 | 404 | 410) | (CopyKind::Registry, 404) => Outcome::Absent,
+            (CopyKind::Mirror | CopyKind::R2 { .. }, 403 | 404 | 410)
+            | (CopyKind::Registry, 404) => Outcome::Absent,
             (_, 408 | 429) | (_, 300..=399) | (_, 500..) => {
                 Outcome::Failed(Failure::Status(status))
             }
@@ -73,7 +83,18 @@ impl CopyKind {
     }
 }
 
-impl CopyKind {
+impl CopyKind<'_> {
+    /// What an R2 binding's `head()` says about the object: an object is
+    /// present, `null` ("not found") is absent, and an error (the binding
+    /// threw, or is missing) or no answer within the timeout is a failure.
+    pub fn found(answer: R2Answer) -> Outcome {
+        match answer {
+            Ok(true) => Outcome::Present,
+            Ok(false) => Outcome::Absent,
+            Err(failure) => Outcome::Failed(failure),
+        }
+    }
+
     /// The `Accept` header of this copy's HEADs. A registry negotiates
     /// manifests: one that follows the distribution spec answers 404 for
     /// an OCI manifest it holds when the request does not accept OCI
@@ -81,8 +102,17 @@ impl CopyKind {
     /// manifest type a client may pull is accepted. Blobs ignore it.
     pub fn accept(self) -> Option<&'static str> {
         match self {
-            CopyKind::Mirror => None,
+            CopyKind::Mirror | CopyKind::R2 { .. } => None,
             CopyKind::Registry => Some(MANIFEST_ACCEPT),
+        }
+    }
+
+    /// Where a fresh answer from this copy comes from: an HTTP HEAD, or
+    /// the R2 binding.
+    pub fn asked_by(self) -> CheckSource {
+        match self {
+            CopyKind::Mirror | CopyKind::Registry => CheckSource::Head,
+            CopyKind::R2 { .. } => CheckSource::R2,
         }
     }
 }
@@ -98,7 +128,7 @@ application/vnd.docker.distribution.manifest.v2+json";
 /// breaker and its Cache API entries; its kind reads the answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CheckTarget<'a> {
-    pub kind: CopyKind,
+    pub kind: CopyKind<'a>,
     pub copy: &'a str,
     pub url: &'a str,
 }
@@ -110,6 +140,15 @@ impl<'a> CheckTarget<'a> {
             kind: CopyKind::Mirror,
             copy: split_blob_url(url).map_or(url, |(copy, _)| copy),
             url,
+        }
+    }
+
+    /// `<base>/containers/images/<digest>` (its public URL) in the R2
+    /// bucket bound as `binding`.
+    pub fn r2(binding: &'a str, url: &'a str) -> Self {
+        CheckTarget {
+            kind: CopyKind::R2 { binding },
+            ..CheckTarget::mirror(url)
         }
     }
 
@@ -127,13 +166,20 @@ impl<'a> CheckTarget<'a> {
     /// endpoint (content by digest is per repository there).
     pub fn object(&self) -> &'a str {
         match self.kind {
-            CopyKind::Mirror => split_blob_url(self.url).map_or("", |(_, digest)| digest),
-            CopyKind::Registry => self
-                .url
-                .strip_prefix(self.copy)
-                .unwrap_or(self.url)
-                .trim_start_matches('/'),
+            CopyKind::Mirror | CopyKind::R2 { .. } => {
+                split_blob_url(self.url).map_or("", |(_, digest)| digest)
+            }
+            CopyKind::Registry => self.path(),
         }
+    }
+
+    /// The URL's path under the copy's base, without its leading `/`: an
+    /// R2 bucket's key (`containers/images/<digest>`).
+    pub fn path(&self) -> &'a str {
+        self.url
+            .strip_prefix(self.copy)
+            .unwrap_or(self.url)
+            .trim_start_matches('/')
     }
 }
 
@@ -146,6 +192,8 @@ pub enum CheckSource {
     Colo,
     /// A HEAD to the copy (this request's, or one it waited for).
     Head,
+    /// The copy's R2 binding (`head()`, this request's or one it waited for).
+    R2,
     /// The copy's breaker is open: nobody was asked.
     Breaker,
 }
@@ -156,6 +204,7 @@ impl CheckSource {
             CheckSource::Isolate => "isolate",
             CheckSource::Colo => "colo",
             CheckSource::Head => "head",
+            CheckSource::R2 => "r2",
             CheckSource::Breaker => "breaker",
         }
     }
@@ -184,7 +233,7 @@ pub enum Outcome {
     /// or 410 from a mirror, 404 from a registry).
     Absent,
     /// The copy failed (5xx, 429, 408, a redirect, a timeout, a network
-    /// error): not cached, counted by the breaker.
+    /// error, an R2 binding's error): not cached, counted by the breaker.
     Failed(Failure),
     /// The copy refused the request the client chose (another 4xx): says
     /// nothing about the object or the copy's health; not cached, not
@@ -203,6 +252,10 @@ pub enum Failure {
     Status(u16),
     /// Connection refused or reset, DNS, TLS: the fetch itself failed.
     Network,
+    /// The R2 binding's `head()` threw (the bucket's service failed).
+    Binding,
+    /// The environment has no R2 binding of the configured name.
+    Unbound,
 }
 
 impl fmt::Display for Failure {
@@ -211,6 +264,8 @@ impl fmt::Display for Failure {
             Failure::Timeout => f.write_str("timeout"),
             Failure::Status(status) => write!(f, "status {status}"),
             Failure::Network => f.write_str("network error"),
+            Failure::Binding => f.write_str("binding error"),
+            Failure::Unbound => f.write_str("binding missing"),
         }
     }
 }
@@ -253,6 +308,33 @@ mod tests {
         for s in [400, 401, 403, 405, 410, 414] {
             assert_eq!(CopyKind::Registry.outcome(s), Outcome::Rejected(s), "{s}");
         }
+    }
+
+    #[test]
+    fn a_binding_s_head_is_present_absent_or_failed() {
+        assert_eq!(CopyKind::found(Ok(true)), Outcome::Present);
+        assert_eq!(CopyKind::found(Ok(false)), Outcome::Absent);
+        for f in [Failure::Binding, Failure::Unbound, Failure::Timeout] {
+            assert_eq!(CopyKind::found(Err(f)), Outcome::Failed(f));
+        }
+    }
+
+    #[test]
+    fn an_r2_target_is_named_by_its_public_url_and_keyed_in_its_bucket() {
+        let d = "sha256:00";
+        let url = format!("https://blobs.example/containers/images/{d}");
+        let t = CheckTarget::r2("BLOBS", &url);
+        assert_eq!(
+            (t.kind, t.copy, t.object(), t.path()),
+            (
+                CopyKind::R2 { binding: "BLOBS" },
+                "https://blobs.example",
+                d,
+                "containers/images/sha256:00"
+            )
+        );
+        assert_eq!(t.kind.asked_by(), super::CheckSource::R2);
+        assert_eq!(CopyKind::Mirror.asked_by(), super::CheckSource::Head);
     }
 
     #[test]
@@ -312,5 +394,7 @@ mod tests {
         assert_eq!(Failure::Timeout.to_string(), "timeout");
         assert_eq!(Failure::Status(503).to_string(), "status 503");
         assert_eq!(Failure::Network.to_string(), "network error");
+        assert_eq!(Failure::Binding.to_string(), "binding error");
+        assert_eq!(Failure::Unbound.to_string(), "binding missing");
     }
 }

@@ -15,13 +15,13 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
-/// Knows a fixed set of copy (mirror, CDN) URLs and the URLs the regional
+/// Knows a fixed set of copy (mirror, CDN, R2 bucket) URLs and the URLs the regional
 /// upstreams lack, and records every question. A regional upstream has
 /// everything else, as the real ones have all but the signature content.
 #[derive(Default)]
 pub struct FakeBlobs {
     pub known: HashSet<String>,
-    /// Copy questions (mirrors and the CDN).
+    /// Copy questions (mirrors, the CDN, R2 buckets).
     pub asked: RefCell<Vec<String>>,
     /// Regional upstream URLs answering 404.
     pub lacking: HashSet<String>,
@@ -48,7 +48,7 @@ impl BlobCheck for FakeBlobs {
     async fn check(&self, target: CheckTarget<'_>) -> CheckReport {
         let url = target.url.to_string();
         match target.kind {
-            CopyKind::Mirror => {
+            CopyKind::Mirror | CopyKind::R2 { .. } => {
                 self.asked.borrow_mut().push(url);
                 report(self.known.contains(target.url))
             }
@@ -60,7 +60,7 @@ impl BlobCheck for FakeBlobs {
     }
 }
 
-/// Answers every check of a mirror or the CDN with `mirror` and every
+/// Answers every check of a mirror, the CDN or an R2 bucket with `mirror` and every
 /// check of a regional registry with `registry`, from a HEAD that took
 /// `ms`.
 #[derive(Clone, Copy, Debug)]
@@ -85,7 +85,7 @@ impl BlobCheck for Outcomes {
     async fn check(&self, target: CheckTarget<'_>) -> CheckReport {
         CheckReport {
             outcome: match target.kind {
-                CopyKind::Mirror => self.mirror,
+                CopyKind::Mirror | CopyKind::R2 { .. } => self.mirror,
                 CopyKind::Registry => self.registry,
             },
             source: CheckSource::Head,

@@ -1,9 +1,9 @@
 //! A simulated runtime for the checks' state machines (the blob check's
 //! `registry_edge::checks::blob::Checker`, the known-repositories
 //! `Refresher`): a manual clock with timers, background tasks (what
-//! `ctx.waitUntil` runs), scripted copies answering HEADs, a scripted
-//! upstream answering listings, and an in-memory Cache API that records
-//! every operation.
+//! `ctx.waitUntil` runs), scripted copies answering HEADs, scripted R2
+//! bindings answering `head()`, a scripted upstream answering listings, and
+//! an in-memory Cache API that records every operation.
 //!
 //! Like the Workers runtime, a future that is no longer polled simply stops:
 //! its timers never fire for it and nothing of it is dropped. A test can
@@ -15,7 +15,7 @@
 //! stranded for good.
 
 use registry_edge::checks::blob::{
-    CheckIo, CheckSettings, CheckState, Checker, ColoEntry, Failure, HeadAnswer,
+    CheckIo, CheckSettings, CheckState, Checker, ColoEntry, Failure, HeadAnswer, R2Answer,
 };
 use registry_edge::checks::known_repositories::{
     ListState, ListingFailure, ListingIo, ListingPage, Refresher, MAX_PAGE_BYTES,
@@ -40,6 +40,18 @@ pub enum Copy {
     Hangs,
     /// The connection fails at once.
     Refuses,
+}
+
+/// How an R2 binding answers `head()`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bucket {
+    /// An object for the keys marked present ([`Sim::add_r2_object`]),
+    /// `null` for others, after `delay_ms`.
+    Serves { delay_ms: u64 },
+    /// Throws at once (the bucket's service failed).
+    Fails,
+    /// Never answers (the check times out).
+    Hangs,
 }
 
 /// How the upstream answers one listing URL.
@@ -140,6 +152,9 @@ struct Inner {
     copies: RefCell<HashMap<String, Copy>>,
     present: RefCell<HashSet<String>>,
     heads: RefCell<Vec<(u64, String)>>,
+    buckets: RefCell<HashMap<String, Bucket>>,
+    r2_objects: RefCell<HashSet<(String, String)>>,
+    r2_heads: RefCell<Vec<(u64, String, String)>>,
     accepts: RefCell<Vec<Option<String>>>,
     colo: RefCell<HashMap<String, ColoEntry>>,
     colo_ops: RefCell<Vec<(u64, ColoOp)>>,
@@ -265,6 +280,28 @@ impl Sim {
     /// Marks `url` as present in its copy.
     pub fn add_blob(&self, url: &str) {
         self.0.present.borrow_mut().insert(url.to_string());
+    }
+
+    /// How the R2 binding `binding` answers; a binding never set is not
+    /// bound at all.
+    pub fn set_bucket(&self, binding: &str, bucket: Bucket) {
+        self.0
+            .buckets
+            .borrow_mut()
+            .insert(binding.to_string(), bucket);
+    }
+
+    /// Stores `key` in the bucket bound as `binding`.
+    pub fn add_r2_object(&self, binding: &str, key: &str) {
+        self.0
+            .r2_objects
+            .borrow_mut()
+            .insert((binding.to_string(), key.to_string()));
+    }
+
+    /// `head()` calls through R2 bindings so far: (time, binding, key).
+    pub fn r2_heads(&self) -> Vec<(u64, String, String)> {
+        self.0.r2_heads.borrow().clone()
     }
 
     /// HEADs sent so far: (time, URL).
@@ -490,6 +527,27 @@ impl CheckIo for Sim {
             }
             Copy::Status(status) => Ok(status),
             Copy::Refuses => Err(Failure::Network),
+        }
+    }
+
+    async fn r2_head(&self, binding: &str, key: &str, timeout_ms: u64) -> R2Answer {
+        self.0
+            .r2_heads
+            .borrow_mut()
+            .push((self.now(), binding.to_string(), key.to_string()));
+        let bucket = self.0.buckets.borrow().get(binding).copied();
+        match bucket {
+            None => Err(Failure::Unbound),
+            Some(Bucket::Serves { delay_ms }) if delay_ms < timeout_ms => {
+                CheckIo::sleep(self, delay_ms).await;
+                let object = (binding.to_string(), key.to_string());
+                Ok(self.0.r2_objects.borrow().contains(&object))
+            }
+            Some(Bucket::Serves { .. } | Bucket::Hangs) => {
+                CheckIo::sleep(self, timeout_ms).await;
+                Err(Failure::Timeout)
+            }
+            Some(Bucket::Fails) => Err(Failure::Binding),
         }
     }
 
