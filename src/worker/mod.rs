@@ -10,6 +10,7 @@ mod convert;
 mod edge;
 mod entry;
 mod known_repositories;
+mod outgoing;
 mod r2_copies;
 mod upstream_health;
 mod vars;
