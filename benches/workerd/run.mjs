@@ -154,7 +154,6 @@ async function main(tmp) {
     figure(`cpu_ratio_${kind}_vs_js_floor`, pairedRatio(cpu[kind].rounds, cpu.js_floor.rounds), 2);
     if (baseline) figure(`cpu_ratio_${kind}_vs_baseline`, pairedRatio(cpu[kind].rounds, cpu[`${kind}_baseline`].rounds), 2);
   }
-  for (const c of checks.cases) figure(`cpu_us_${c.name}`, cpu[c.name].usPerRequest);
   for (const when of ['first', 'cached']) {
     figure(`cpu_ratio_blob_r2_vs_head_${when}`, pairedRatio(cpu[`blob_r2_${when}`].rounds, cpu[`blob_head_${when}`].rounds), 2);
   }
