@@ -56,7 +56,7 @@ help:
 	@echo "make smoke URL=https://host [ENV=production] [VERSION=id]  check a running deployment (or one version of it) from outside"
 	@echo "make test         everything: lint, native tests, worker tests in workerd, end-to-end pulls, deploy dry run"
 	@echo "make setup        install everything the tests start (tests/support/programs.txt) and check it"
-	@echo "make build        worker-build --release into build/"
+	@echo "make build        the worker (wasm and its entry module) into build/"
 	@echo "make bench        lookup/decision medians, wasm size, then bench-workerd"
 	@echo "make bench-workerd CPU per request, throughput and start-up under bare workerd, against a JS and a Rust floor"
 	@echo "make load         20,000 mixed requests at concurrency 64 through wrangler dev"
@@ -126,7 +126,7 @@ debian-tools:
 
 # ---- build and run --------------------------------------------------------
 
-.PHONY: build dev deploy-check cli
+.PHONY: build bundle dev deploy-check cli
 # The native command (target/debug/registry-edge) the mirrors tests run,
 # in the test profile: it shares what `cargo test --workspace` compiled.
 cli:
@@ -136,13 +136,37 @@ cli:
 WASM_FEATURES := $(addprefix --enable-,mutable-globals sign-ext nontrapping-float-to-int bulk-memory multivalue reference-types exception-handling)
 # Exported: bench-workerd strips its hello-world floor the same way.
 export WASM_STRIP_FLAGS := --strip-debug --strip-producers $(WASM_FEATURES)
+# The wasm-opt settings of Cargo.toml's [package.metadata.wasm-pack.profile.release].
+WASM_OPT_FLAGS := $(shell sed -n 's/^wasm-opt = \[\(.*\)\]$$/\1/p' Cargo.toml | tr -d '",')
 
+# The worker's own build (docs/performance.md, "The entry module"): the
+# crate compiled as worker-build 0.8.7 compiles it (its environment
+# included), then `make bundle`.
 build: rust-tools node-tools
-	worker-build --release
-	@# worker-build keeps the wasm names section (~190 KB of symbol names, for
-	@# symbolised stack traces). Panic messages keep their text without it, and
-	@# the upload is a third smaller, so drop it.
-	wasm-opt build/index_bg.wasm -o build/index_bg.wasm $(WASM_STRIP_FLAGS)
+	WASM_BINDGEN_USE_JS_SYS=1 cargo build --lib --release --target wasm32-unknown-unknown
+	@$(MAKE) --no-print-directory bundle BUNDLE_WASM=target/wasm32-unknown-unknown/release/registry_edge.wasm BUNDLE_OUT=build
+
+# A compiled worker crate's wasm (BUNDLE_WASM) as a worker bundle in
+# BUNDLE_OUT: index.js (src/worker/entry.js with wasm-bindgen's glue) and
+# index_bg.wasm. wasm-bindgen runs with the flags worker-build gives it for
+# panic recovery. wasm-opt drops the names section worker-build keeps (~190
+# KB of symbol names for symbolised stack traces; panic messages keep their
+# text without it; BUNDLE_KEEP_NAMES=1 keeps it, for symbolised profiles).
+# Assembled in a staging directory, then moved in.
+bundle: rust-tools node-tools
+	@[ -n "$(BUNDLE_WASM)" ] && [ -n "$(BUNDLE_OUT)" ] || { echo "usage: make bundle BUNDLE_WASM=crate.wasm BUNDLE_OUT=dir"; exit 2; }
+	rm -rf $(BUNDLE_OUT)/.staging && mkdir -p $(BUNDLE_OUT)/.staging
+	$(WASM_BINDGEN_BIN) $(BUNDLE_WASM) --out-dir $(BUNDLE_OUT)/.staging --out-name index --target module --no-typescript \
+		--experimental-reset-state-function --force-enable-abort-handler
+	$(WASM_OPT_BIN) $(BUNDLE_OUT)/.staging/index_bg.wasm -o $(BUNDLE_OUT)/.staging/index_bg.wasm $(WASM_OPT_FLAGS) \
+		$(if $(BUNDLE_KEEP_NAMES),-g --strip-producers $(WASM_FEATURES),$(WASM_STRIP_FLAGS))
+	@# As worker-build: wrangler's bundler takes a wasm module by a plain import.
+	sed -i 's/^import source /import /' $(BUNDLE_OUT)/.staging/index.js
+	cp src/worker/entry.js $(BUNDLE_OUT)/.staging/entry.js
+	$(ESBUILD_BIN) $(BUNDLE_OUT)/.staging/entry.js --bundle --format=esm --minify --log-level=warning \
+		--external:./index_bg.wasm '--external:cloudflare:*' --outfile=$(BUNDLE_OUT)/.staging/index.js --allow-overwrite
+	mv $(BUNDLE_OUT)/.staging/index_bg.wasm $(BUNDLE_OUT)/.staging/index.js $(BUNDLE_OUT)/
+	rm -rf $(BUNDLE_OUT)/.staging
 
 dev: rust-tools node-tools
 	wrangler dev $(WRANGLER_CONFIG_ARGS) --ip 127.0.0.1 --port $(DEV_PORT) --test-scheduled

@@ -2,7 +2,8 @@
 // from a temp wrangler.toml without a [build] step (the build is `make
 // build`'s job, like tests/support/worker.mjs), and lists the modules the
 // bundle consists of. Also reads the settings of the repository's
-// wrangler.toml (default environment) that the runtime config needs.
+// wrangler.toml that the runtime config needs: the default environment's,
+// and production's logging configuration.
 
 import { readdir, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -19,6 +20,18 @@ export function repoWorkerSettings() {
     compatibilityFlags: rawConfig.compatibility_flags ?? [],
     vars: rawConfig.vars ?? {},
   };
+}
+
+/**
+ * Production's logging configuration: every variable of [env.production]
+ * whose name ends in `_SAMPLE_RATE` (LOG_SAMPLE_RATE, ANALYTICS_SAMPLE_RATE:
+ * which requests log their record and write their data point), so that the
+ * figures follow what production ships.
+ */
+export function productionLogging() {
+  const { rawConfig } = readRawConfig({ config: WRANGLER_TOML });
+  const vars = rawConfig.env?.production?.vars ?? {};
+  return Object.fromEntries(Object.entries(vars).filter(([name]) => name.endsWith('_SAMPLE_RATE')));
 }
 
 /**

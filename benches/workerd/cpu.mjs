@@ -1,9 +1,10 @@
 // CPU per request under bare workerd: for each case (a kind of request
 // against one workerd process), the process's CPU time before and after a
 // fixed number of keep-alive requests (wrk), divided by the requests
-// answered. The cases run in interleaved rounds, so a disturbance on the
-// machine (other processes, thermal state) spreads over all of them rather
-// than skewing one; the figure per case is the median of its rounds.
+// answered. The cases run in interleaved rounds, in an order rotated each
+// round, so a disturbance on the machine (other processes, thermal state)
+// spreads over all of them rather than skewing one; the figure per case is
+// the median of its rounds.
 // The load generator runs on the same two cores but is not counted: only
 // the workerd process's own CPU time is.
 
@@ -57,7 +58,10 @@ export async function cpuPerRequest(cases, { rounds, total, warmup, connections,
   const samples = Object.fromEntries(cases.map((c) => [c.name, []]));
   const requests = Object.fromEntries(cases.map((c) => [c.name, 0]));
   for (let round = 1; round <= rounds; round++) {
-    for (const c of cases) {
+    // Each round starts one case later: no case always runs first or
+    // right after another.
+    const start = (round - 1) % cases.length;
+    for (const c of [...cases.slice(start), ...cases.slice(0, start)]) {
       const m = await measure(c, { total, connections, dir });
       samples[c.name].push(m.usPerRequest);
       requests[c.name] += m.requests;

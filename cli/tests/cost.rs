@@ -1,8 +1,8 @@
 //! `registry-edge cost`, run as users run it: quantities worked out by hand
 //! for a small configuration, what the environments' own tables say
 //! (inherited [observability], [triggers]), the shipped production
-//! configuration's sampling, and the mix's personas against the test
-//! support's.
+//! configuration's sampling, and the default mix against the load mix
+//! and the test support's personas.
 
 use serde_json::Value;
 use std::process::Command;
@@ -227,23 +227,24 @@ fn the_shipped_production_configuration() {
     assert!(per_million < 0.35, "{per_million}");
 }
 
+/// The mix's clients are the rig's personas (tests/support/personas.mjs's
+/// `RIG_PERSONAS`, read by Node), in order, each with a sixth of the blobs.
 #[test]
 fn the_mix_personas_are_the_rigs() {
-    let personas = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/support/personas.mjs"
-    ))
-    .unwrap();
-    // RIG_PERSONAS: the personas with a `backend`, in order.
-    let rig: Vec<&str> = personas
-        .lines()
-        .filter(|l| l.contains("backend:"))
-        .filter_map(|l| l.split("ip: '").nth(1)?.split('\'').next())
+    let module = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/support/personas.mjs");
+    let rig = node_json(&format!(
+        "const {{ RIG_PERSONAS }} = await import({module:?});
+         console.log(JSON.stringify(RIG_PERSONAS.map((p) => p.ip)));"
+    ));
+    let rig: Vec<&str> = rig
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|ip| ip.as_str().unwrap())
         .collect();
     let (_, out, _) = cost(&shipped(), &["--env", "production", "--json"]);
     let b: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(rig.len(), 6, "{rig:?}");
-    // Each persona's blob share is one sixth of the blobs'.
     let blobs: Vec<f64> = b["mix"]
         .as_array()
         .unwrap()
@@ -256,16 +257,75 @@ fn the_mix_personas_are_the_rigs() {
         blobs.iter().all(|s| (s - 64.0 / 532.0).abs() < 1e-12),
         "{blobs:?}"
     );
-    let mix = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/load/mix.mjs"
-    ))
-    .unwrap();
-    assert!(
-        mix.contains("for (const p of RIG_PERSONAS)"),
-        "tests/load/mix.mjs changed its construction: update cli/src/cost/mix.rs"
-    );
     assert_eq!(rig, registry_edge_cli_personas());
+}
+
+/// What a Node module script prints, as JSON: the mix and the personas
+/// are read from the test support's own modules, not re-stated here.
+fn node_json(script: &str) -> Value {
+    let node = Command::new("node")
+        .args(["--input-type=module", "-e", script])
+        .output()
+        .expect("node, on PATH under make (Node 22 from node_modules)");
+    assert!(
+        node.status.success(),
+        "{}",
+        String::from_utf8_lossy(&node.stderr)
+    );
+    serde_json::from_slice(&node.stdout).unwrap()
+}
+
+/// The command's default mix is `make load`'s: each kind's share of
+/// tests/load/mix.mjs's `loadRequests()`, counted by Node from the module
+/// itself, is the share the command prices.
+#[test]
+fn the_default_mix_is_the_load_mix() {
+    let module = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/load/mix.mjs");
+    let script = format!(
+        "const {{ loadRequests, absent }} = await import({module:?});
+         const missing = new Set(absent.map((b) => b.digest));
+         const kind = ({{ path }}) =>
+           path.includes('/blobs/') ? (missing.has(path.split('/blobs/')[1]) ? 'absent-blob' : 'blob')
+           : path.includes('/manifests/sha256:') ? 'manifest-digest'
+           : path.includes('/manifests/') ? 'manifest-tag'
+           : path.includes('/tags/list') ? 'tags' : 'other';
+         const counts = {{}};
+         for (const r of loadRequests()) counts[kind(r)] = (counts[kind(r)] ?? 0) + 1;
+         console.log(JSON.stringify(counts));"
+    );
+    let node = Command::new("node")
+        .args(["--input-type=module", "-e", &script])
+        .output()
+        .expect("node, on PATH under make (Node 22 from node_modules)");
+    assert!(
+        node.status.success(),
+        "{}",
+        String::from_utf8_lossy(&node.stderr)
+    );
+    let counts: serde_json::Map<String, Value> = serde_json::from_slice(&node.stdout).unwrap();
+    let total: f64 = counts.values().map(|c| c.as_f64().unwrap()).sum();
+    assert!(!counts.contains_key("other"), "{counts:?}");
+
+    let (_, out, _) = cost(&shipped(), &["--env", "production", "--json"]);
+    let b: Value = serde_json::from_str(&out).unwrap();
+    let mut priced: std::collections::BTreeMap<String, f64> = Default::default();
+    for class in b["mix"].as_array().unwrap() {
+        *priced
+            .entry(class["kind"].as_str().unwrap().to_string())
+            .or_default() += class["share"].as_f64().unwrap();
+    }
+    for (kind, count) in &counts {
+        let share = count.as_f64().unwrap() / total;
+        let got = priced.remove(kind).unwrap_or(0.0);
+        assert!(
+            (got - share).abs() < 1e-12,
+            "{kind}: priced {got}, load mix {share}"
+        );
+    }
+    assert!(
+        priced.values().all(|s| *s == 0.0),
+        "kinds the load mix lacks: {priced:?}"
+    );
 }
 
 /// cli/src/cost/mix.rs's RIG_PERSONAS, as the command's source has them.

@@ -5,6 +5,8 @@
 
 use crate::serving::record::Record;
 use crate::serving::status::Bindings;
+use std::cell::OnceCell;
+use std::rc::Rc;
 use wasm_bindgen::prelude::wasm_bindgen;
 use worker::{
     console_warn, AnalyticsEngineDataPointBuilder, AnalyticsEngineDataset, Env, EnvBinding,
@@ -19,12 +21,23 @@ pub struct Optional {
     analytics: Option<AnalyticsEngineDataset>,
 }
 
+thread_local! {
+    // An isolate's `env` is one object for all its requests, and its
+    // bindings never change: each is looked up on the first request only.
+    static OPTIONAL: OnceCell<Rc<Optional>> = const { OnceCell::new() };
+}
+
 impl Optional {
-    pub fn of(env: &Env) -> Optional {
-        Optional {
-            rate_limit: bound(env, RATE_LIMIT_BINDING),
-            analytics: bound(env, ANALYTICS_BINDING),
-        }
+    pub fn of(env: &Env) -> Rc<Optional> {
+        OPTIONAL.with(|cell| {
+            cell.get_or_init(|| {
+                Rc::new(Optional {
+                    rate_limit: bound(env, RATE_LIMIT_BINDING),
+                    analytics: bound(env, ANALYTICS_BINDING),
+                })
+            })
+            .clone()
+        })
     }
 
     pub fn present(&self) -> Bindings {

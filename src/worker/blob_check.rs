@@ -3,7 +3,7 @@
 //! `ctx.waitUntil`. The state machine (caches, checks in flight, breakers)
 //! is the platform-free `crate::checks::blob::Checker`.
 
-use super::r2_copies;
+use super::{outgoing, r2_copies};
 use crate::checks::blob::{
     CheckIo, CheckSettings, CheckState, Checker, ColoEntry, Failure, HeadAnswer, R2Answer,
     Remembered,
@@ -12,10 +12,7 @@ use futures_util::future::{select, Either};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
-use worker::{
-    console_warn, AbortController, Cache, Context, Delay, Env, Fetch, Headers, Method, Request,
-    RequestInit, RequestRedirect, Response,
-};
+use worker::{console_warn, AbortController, Cache, Context, Delay, Env, Fetch, Headers, Response};
 
 /// The named Cache API cache holding existence answers and open breakers.
 const CACHE_NAME: &str = "registry-edge-blob-existence";
@@ -118,17 +115,7 @@ async fn put(key: &str, entry: ColoEntry, now_ms: u64) -> worker::Result<()> {
 
 /// HEAD with a deadline; redirects are not followed (a 3xx is a failure).
 async fn head(url: &str, accept: Option<&str>, timeout_ms: u64) -> HeadAnswer {
-    let mut init = RequestInit::new();
-    init.with_method(Method::Head)
-        .with_redirect(RequestRedirect::Manual);
-    if let Some(accept) = accept {
-        let headers = Headers::new();
-        headers
-            .set("Accept", accept)
-            .map_err(|_| Failure::Network)?;
-        init.with_headers(headers);
-    }
-    let request = Request::new_with_init(url, &init).map_err(|e| {
+    let request = outgoing::request("HEAD", url, accept).map_err(|e| {
         console_warn!("registry-edge: bad blob check URL {url}: {e}");
         Failure::Network
     })?;

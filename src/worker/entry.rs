@@ -1,11 +1,11 @@
 //! The fetch entry: a synchronous wasm-bindgen export instead of
-//! `#[event(fetch)]`'s async one. It polls the handler once and returns the
-//! `Response` itself when it is ready (every request except one whose blob
-//! check must wait for I/O), and only then hands the handler to a Promise.
-//! Under bare workerd this saves the per-request Promise, the
-//! `queueMicrotask` round trip and the `worker::Request` conversion
-//! (docs/performance.md). worker-build's shim still wraps this export, so
-//! its panic recovery stays.
+//! `#[event(fetch)]`'s async one, called by the entry module
+//! (`src/worker/entry.js`) with the request read into one string. It polls
+//! the handler once and returns the `Response` itself when it is ready
+//! (every request except one whose blob check must wait for I/O), and only
+//! then hands the handler to a Promise. Under bare workerd this saves the
+//! per-request Promise, the `queueMicrotask` round trip and the
+//! `worker::Request` conversion (docs/performance.md).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -37,11 +37,17 @@ impl Wake for Forward {
 
 type Handling = Pin<Box<dyn Future<Output = Result<web_sys::Response>>>>;
 
+/// `request` is the entry module's string, taken as a JavaScript value and
+/// copied in here: wasm-bindgen's glue (0.2.130) copies a `String`
+/// argument into the instance before it checks whether a panic left the
+/// instance to be replaced, so the first request after a panic would get
+/// a pointer into the old instance's memory.
 #[wasm_bindgen]
-pub fn fetch(req: web_sys::Request, env: Env, ctx: JsContext) -> JsValue {
+pub fn fetch(request: JsValue, env: Env, ctx: JsContext) -> JsValue {
+    let text = request.as_string().unwrap_or_default();
     let forward = Arc::new(Forward::default());
     let waker = Waker::from(forward.clone());
-    let mut handling: Handling = Box::pin(super::handle(req, env, Context::new(ctx)));
+    let mut handling: Handling = Box::pin(super::handle(text, env, Context::new(ctx)));
     match handling.as_mut().poll(&mut TaskContext::from_waker(&waker)) {
         Poll::Ready(result) => into_js(result),
         // A wake before the hand-over is not lost: the executor polls a

@@ -3,6 +3,7 @@
 //! and `ctx.waitUntil`. When to look and what the answers mean is the
 //! platform-free `crate::checks::known_repositories::Refresher`.
 
+use super::outgoing;
 use crate::checks::known_repositories::{
     listing_url, ListState, ListingFailure, ListingIo, ListingPage, Refresher, RepositoryList,
     MAX_PAGE_BYTES,
@@ -14,10 +15,7 @@ use std::rc::Rc;
 use std::time::Duration;
 use worker::wasm_bindgen_futures::JsFuture;
 use worker::worker_sys::web_sys;
-use worker::{
-    console_warn, AbortController, Cache, Context, Delay, Fetch, Headers, Method, Request,
-    RequestInit, RequestRedirect, Response,
-};
+use worker::{console_warn, AbortController, Cache, Context, Delay, Fetch, Headers, Response};
 
 /// The named Cache API cache holding the colo's list and last attempt.
 const CACHE_NAME: &str = "registry-edge-known-repositories";
@@ -65,15 +63,7 @@ impl ListingIo for EdgeIo {
         let controller = AbortController::default();
         let signal = controller.signal();
         let fetch = Box::pin(async {
-            let mut init = RequestInit::new();
-            init.with_method(Method::Get)
-                .with_redirect(RequestRedirect::Manual);
-            let headers = Headers::new();
-            headers
-                .set("Accept", "application/json")
-                .map_err(|_| ListingFailure::Network)?;
-            init.with_headers(headers);
-            let request = Request::new_with_init(url, &init).map_err(|e| {
+            let request = outgoing::request("GET", url, Some("application/json")).map_err(|e| {
                 console_warn!("registry-edge: bad listing URL {url}: {e}");
                 ListingFailure::Network
             })?;

@@ -10,6 +10,7 @@ mod convert;
 mod edge;
 mod entry;
 mod known_repositories;
+mod outgoing;
 mod r2_copies;
 mod upstream_health;
 mod vars;
@@ -28,9 +29,7 @@ use crate::serving::status::Bindings;
 use crate::serving::{answer, Conditions};
 use std::rc::Rc;
 use worker::worker_sys::web_sys;
-use worker::{
-    console_error, console_log, event, Context, Env, Result, ScheduleContext, ScheduledEvent,
-};
+use worker::{console_error, event, Context, Env, Result, ScheduleContext, ScheduledEvent};
 
 #[event(start)]
 fn start() {
@@ -38,21 +37,20 @@ fn start() {
     console_error_panic_hook::set_once();
 }
 
-/// One request (exported as `fetch` by [`entry`]).
-async fn handle(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys::Response> {
+/// One request, as the entry module read it (exported as `fetch` by
+/// [`entry`]).
+async fn handle(text: String, env: Env, ctx: Context) -> Result<web_sys::Response> {
+    let incoming = convert::Incoming::parse(&text)?;
     let config: Rc<Config> = match vars::config(&env) {
         Ok(config) => config,
         Err(error) => {
             console_error!("registry-edge: invalid configuration: {error}");
-            return convert::respond(&req.method(), error.reply());
+            return convert::respond(incoming.method, error.reply(), None);
         }
     };
-    // Each request property is read from the runtime once, and the
-    // request is read once into the typed value every layer takes.
-    let incoming = convert::Incoming::read(&req);
-    let raw = convert::read_request(&incoming)?;
+    // The request is read once into the typed value every layer takes.
+    let raw = convert::read_request(&incoming);
     let request = Request::read(&raw, &TABLES);
-    let fields = edge::EdgeFields::read(&incoming)?;
     let optional = bindings::Optional::of(&env);
     let version = version::current(&env);
     let ctx = Rc::new(ctx);
@@ -88,23 +86,29 @@ async fn handle(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys
     .await;
 
     // One draw decides the line and the data point; errors are kept
-    // whatever it says. The record is assembled only when it is written.
+    // whatever it says. The record is assembled only when it is written;
+    // its line goes out with the reply.
     let kept = sampling::always_kept(&answer);
     let sample = sampling::sample(kept, config.operating.sampling(), bindings::random_unit());
+    let mut line = None;
     if sample.writes(optional.writes()) {
         let edge = Edge {
             version: version.map(|v| v.id),
-            ..fields.edge()
+            ..edge::edge(&incoming)
         };
         let record = Record::new(&request, &answer, edge);
         if let Some(weight) = sample.point {
             optional.write(&record, weight);
         }
         if sample.log {
-            console_log!("{}", record.to_json());
+            line = Some(record.to_json());
         }
     }
-    convert::respond(request.method.as_str(), answer.reply(&request))
+    convert::respond(
+        request.method.as_str(),
+        answer.reply(&request),
+        line.as_deref(),
+    )
 }
 
 /// The cron trigger: the stale range data alarm (an error line per run while

@@ -4,6 +4,7 @@
 //! mean, and when a request reads or waits, lives in
 //! `crate::checks::upstream_health` (tested natively).
 
+use super::outgoing;
 use crate::checks::upstream_health::{
     probe_healthy, probe_url, HealthIo, HealthReader, HealthRecord, HealthState, KV_BINDING,
     KV_KEY, PROBE_TIMEOUT_MS, READ_STALE_MS,
@@ -13,10 +14,7 @@ use futures_util::future::{join_all, select, Either};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
-use worker::{
-    console_log, console_warn, AbortController, Context, Date, Delay, Env, Fetch, Method, Request,
-    RequestInit, RequestRedirect,
-};
+use worker::{console_log, console_warn, AbortController, Context, Delay, Env, Fetch};
 
 thread_local! {
     // One per isolate, shared by its requests.
@@ -24,7 +22,8 @@ thread_local! {
 }
 
 fn now_ms() -> u64 {
-    Date::now().as_millis()
+    // One call into the runtime, no Date object (worker::Date makes one).
+    worker::js_sys::Date::now() as u64
 }
 
 /// The regions `decide` should skip now: empty unless health checks are on
@@ -133,10 +132,7 @@ pub async fn probe_and_store(env: &Env, upstream: &Upstream) {
 
 /// One probe's verdict ([`probe_healthy`]), within `PROBE_TIMEOUT_MS`.
 async fn probe(url: String) -> bool {
-    let mut init = RequestInit::new();
-    init.with_method(Method::Get)
-        .with_redirect(RequestRedirect::Manual);
-    let request = match Request::new_with_init(&url, &init) {
+    let request = match outgoing::request("GET", &url, None) {
         Ok(request) => request,
         Err(e) => {
             console_warn!("registry-edge: upstream health: bad probe URL {url}: {e}");

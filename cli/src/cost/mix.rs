@@ -34,7 +34,7 @@ pub const KINDS: [&str; 6] = [
 ];
 
 /// The end-to-end rig's personas, as tests/support/personas.mjs lists
-/// them (RIG_PERSONAS, in order); cli/tests/cost.rs checks the two agree.
+/// them (RIG_PERSONAS, in order); cli/tests/cost.rs checks them against the module.
 pub const RIG_PERSONAS: [&str; 6] = [
     "35.180.1.1",
     "35.55.34.7",
@@ -57,7 +57,8 @@ pub struct Part {
     pub weight: f64,
 }
 
-/// tests/load/mix.mjs's `loadRequests()`, counted by kind and client.
+/// tests/load/mix.mjs's `loadRequests()`, counted by kind and client
+/// (cli/tests/cost.rs compares each kind's share with the module's own).
 pub fn load_mix() -> Vec<Part> {
     let mut counts: BTreeMap<(usize, Option<&'static str>), f64> = BTreeMap::new();
     let mut add = |kind: usize, client: Option<&'static str>| {
