@@ -242,8 +242,7 @@ fn the_mix_personas_are_the_rigs() {
         .iter()
         .map(|ip| ip.as_str().unwrap())
         .collect();
-    let (_, out, _) = cost(&shipped(), &["--env", "production", "--json"]);
-    let b: Value = serde_json::from_str(&out).unwrap();
+    let b = json(&shipped(), &["--env", "production"]);
     assert_eq!(rig.len(), 6, "{rig:?}");
     let blobs: Vec<f64> = b["mix"]
         .as_array()
@@ -293,28 +292,19 @@ fn the_default_mix_is_the_load_mix() {
          for (const r of loadRequests()) counts[kind(r)] = (counts[kind(r)] ?? 0) + 1;
          console.log(JSON.stringify(counts));"
     );
-    let node = Command::new("node")
-        .args(["--input-type=module", "-e", &script])
-        .output()
-        .expect("node, on PATH under make (Node 22 from node_modules)");
-    assert!(
-        node.status.success(),
-        "{}",
-        String::from_utf8_lossy(&node.stderr)
-    );
-    let counts: serde_json::Map<String, Value> = serde_json::from_slice(&node.stdout).unwrap();
+    let counts = node_json(&script);
+    let counts = counts.as_object().unwrap();
     let total: f64 = counts.values().map(|c| c.as_f64().unwrap()).sum();
     assert!(!counts.contains_key("other"), "{counts:?}");
 
-    let (_, out, _) = cost(&shipped(), &["--env", "production", "--json"]);
-    let b: Value = serde_json::from_str(&out).unwrap();
+    let b = json(&shipped(), &["--env", "production"]);
     let mut priced: std::collections::BTreeMap<String, f64> = Default::default();
     for class in b["mix"].as_array().unwrap() {
         *priced
             .entry(class["kind"].as_str().unwrap().to_string())
             .or_default() += class["share"].as_f64().unwrap();
     }
-    for (kind, count) in &counts {
+    for (kind, count) in counts {
         let share = count.as_f64().unwrap() / total;
         let got = priced.remove(kind).unwrap_or(0.0);
         assert!(

@@ -69,7 +69,8 @@ pub fn document(
     now_ms: f64,
 ) -> String {
     let now = (now_ms / 1000.0) as i64;
-    let providers: Vec<_> = providers
+    let freshness = Freshness::of(providers, now_ms, config.operating.ranges_max_age_days);
+    let per_provider: Vec<_> = providers
         .iter()
         .map(|p| {
             let created = created_seconds(p.created);
@@ -84,11 +85,6 @@ pub fn document(
             })
         })
         .collect();
-    let freshness = Freshness::of(
-        &crate::places::ranges::PROVIDERS,
-        now_ms,
-        config.operating.ranges_max_age_days,
-    );
     json!({
         "service": "registry-edge",
         "version": VERSION,
@@ -101,11 +97,11 @@ pub fn document(
         })),
         "ranges": {
             "compiled": iso8601(tables_built() as i64),
-            "oldest": oldest_created(&crate::places::ranges::PROVIDERS),
+            "oldest": freshness.oldest.map(|(_, created)| iso8601(created)),
             "age_days": freshness.age_days,
             "max_age_days": freshness.max_age_days,
             "stale": freshness.stale(),
-            "providers": providers,
+            "providers": per_provider,
         },
         "copies": {
             "mirrors": config

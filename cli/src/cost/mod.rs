@@ -127,25 +127,19 @@ pub fn run(env: &Environment, request: &Request) -> Exit {
     let prices = prices::table();
     let quantities = model::quantities(request.requests, &classes, &observed, &request.assumptions);
     let bill = model::bill(request.requests, &quantities, &prices);
-    let printed = if request.json {
-        report::json(
-            env,
-            &observed,
-            &request.assumptions,
-            &classes,
-            &bill,
-            &prices,
-        )
+    let print = if request.json {
+        report::json
     } else {
-        report::text(
-            env,
-            &observed,
-            &request.assumptions,
-            &classes,
-            &bill,
-            &prices,
-        )
+        report::text
     };
+    let printed = print(
+        env,
+        &observed,
+        &request.assumptions,
+        &classes,
+        &bill,
+        &prices,
+    );
     match printed {
         Ok(()) => Exit::Clean,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Exit::Clean,

@@ -51,20 +51,7 @@ pub fn allowed_bases(config: &Config) -> Vec<String> {
         config.hosts.privacy_url.clone(),
     ];
     bases.extend(config.upstream.signature_endpoint.clone());
-    bases.extend(
-        config
-            .mirrors
-            .default_blob_base
-            .iter()
-            .map(|c| c.base.clone()),
-    );
-    bases.extend(
-        config
-            .mirrors
-            .by_region
-            .values()
-            .map(|m| m.copy.base.clone()),
-    );
+    bases.extend(blob_bases(config));
     bases.extend(config.upstream.regions.iter().map(|r| r.endpoint.clone()));
     bases.extend(config.hosts.primary.iter().map(|h| format!("https://{h}")));
     bases
