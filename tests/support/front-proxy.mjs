@@ -10,6 +10,7 @@
 
 import http from 'node:http';
 import https from 'node:https';
+import { listenOnLoopback } from './loopback.mjs';
 
 // Hop-by-hop headers (RFC 9110 section 7.6.1) belong to one connection and are not forwarded.
 // Transfer-Encoding is left to Node, which re-frames bodies itself.
@@ -54,7 +55,6 @@ export async function startFrontProxy({ target, clientIp, headers = {}, port = 0
   if (!['http:', 'https:'].includes(targetUrl.protocol)) throw new Error('front proxy forwards to http:// or https:// targets');
   const client = targetUrl.protocol === 'https:' ? https : http;
   const agent = new client.Agent({ keepAlive: true });
-  const sockets = new Set();
   const log = [];
 
   // Header names to strip from the client request before adding ours.
@@ -118,15 +118,7 @@ export async function startFrontProxy({ target, clientIp, headers = {}, port = 0
     });
     req.pipe(upstream);
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.once('close', () => sockets.delete(s));
-  });
-
-  const boundPort = await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve(server.address().port));
-  });
+  const { port: boundPort, close } = await listenOnLoopback(server, port);
 
   return {
     url: `http://127.0.0.1:${boundPort}`,
@@ -136,11 +128,8 @@ export async function startFrontProxy({ target, clientIp, headers = {}, port = 0
     log,
     resetLog: () => void log.splice(0, log.length),
     async stop() {
-      if (!server.listening) return;
-      const closed = new Promise((r) => server.close(() => r()));
-      for (const s of sockets) s.destroy();
       agent.destroy();
-      await closed;
+      await close();
     },
   };
 }

@@ -21,6 +21,7 @@ import http from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { listenOnLoopback } from './loopback.mjs';
 
 export const MODES = ['normal', 'status500', 'hang', 'reset', 'status'];
 const BLOB_PATH = /^\/containers\/images\/([a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+)$/;
@@ -41,7 +42,6 @@ export async function startMirror({ port = 0, blobs, dir, mode = 'normal', hangM
   let currentHangMs = hangMs;
   let currentStatus = 500;
   const log = [];
-  const sockets = new Set();
   const timers = new Set();
 
   async function lookup(digest) {
@@ -123,23 +123,9 @@ export async function startMirror({ port = 0, blobs, dir, mode = 'normal', hangM
     headers['content-length'] = bytes.length;
     finish(200, headers, bytes);
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.once('close', () => sockets.delete(s));
-  });
   server.keepAliveTimeout = 5000;
 
-  function listen(p) {
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(p, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve(server.address().port);
-      });
-    });
-  }
-
-  const boundPort = await listen(port);
+  const { port: boundPort, listen, close } = await listenOnLoopback(server, port);
   const url = `http://127.0.0.1:${boundPort}`;
 
   const mirror = {
@@ -174,10 +160,7 @@ export async function startMirror({ port = 0, blobs, dir, mode = 'normal', hangM
     async stop() {
       for (const t of timers) clearTimeout(t);
       timers.clear();
-      if (!server.listening) return;
-      const closed = new Promise((r) => server.close(() => r()));
-      for (const s of sockets) s.destroy();
-      await closed;
+      await close();
     },
     /** Listen again on the same port after stop(). */
     async restart() {

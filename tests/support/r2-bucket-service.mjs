@@ -32,6 +32,7 @@
 
 import http from 'node:http';
 import { createHash } from 'node:crypto';
+import { listenOnLoopback } from './loopback.mjs';
 
 export const R2_MODES = ['normal', 'status500', 'hang', 'reset', 'everything'];
 const NO_SUCH_KEY = 10007;
@@ -66,7 +67,6 @@ export async function startR2Bucket({ objects = {}, mode = 'normal' } = {}) {
   const store = new Map(Object.entries(objects).map(([k, v]) => [k, { bytes: Buffer.from(v), uploaded: Date.now() }]));
   let current = checkMode(mode);
   const log = [];
-  const sockets = new Set();
 
   const server = http.createServer((req, res) => {
     const chunks = [];
@@ -124,14 +124,7 @@ export async function startR2Bucket({ objects = {}, mode = 'normal' } = {}) {
     }
   }
 
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.once('close', () => sockets.delete(s));
-  });
-  const port = await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(server.address().port));
-  });
+  const { port, sockets, close } = await listenOnLoopback(server);
   const destroyHanging = () => {
     for (const s of sockets) if (!s.destroyed && s._httpMessage && !s._httpMessage.headersSent) s.destroy();
   };
@@ -154,11 +147,7 @@ export async function startR2Bucket({ objects = {}, mode = 'normal' } = {}) {
     put: (key, bytes) => void store.set(key, { bytes: Buffer.from(bytes), uploaded: Date.now() }),
     has: (key) => store.has(key),
     resetLog: () => void log.splice(0, log.length),
-    async stop() {
-      const closed = new Promise((r) => server.close(() => r()));
-      for (const s of sockets) s.destroy();
-      await closed;
-    },
+    stop: close,
   };
 }
 

@@ -12,6 +12,7 @@
 
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { listenOnLoopback } from './loopback.mjs';
 
 const BLOB = /^\/v2\/(.+)\/blobs\/(sha256:[a-f0-9]{64})$/;
 
@@ -21,7 +22,6 @@ export async function startUpstreamProxy({ target, ...initial }) {
   let throttled = 0;
   const issued = new Set();
   const log = [];
-  const sockets = new Set();
   const agent = new http.Agent({ keepAlive: true });
   let base;
 
@@ -94,14 +94,7 @@ export async function startUpstreamProxy({ target, ...initial }) {
     });
     req.pipe(upstream);
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.once('close', () => sockets.delete(s));
-  });
-  const port = await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(server.address().port));
-  });
+  const { port, close } = await listenOnLoopback(server);
   base = `http://127.0.0.1:${port}`;
   return {
     url: base,
@@ -113,11 +106,8 @@ export async function startUpstreamProxy({ target, ...initial }) {
     /** GETs of a blob that reached the registry. */
     blobGets: (digest) => log.filter((e) => e.method === 'GET' && BLOB.exec(e.url.split('?')[0])?.[2] === digest && e.status === 200).length,
     async stop() {
-      if (!server.listening) return;
-      const closed = new Promise((r) => server.close(() => r()));
-      for (const s of sockets) s.destroy();
       agent.destroy();
-      await closed;
+      await close();
     },
   };
 }

@@ -14,6 +14,7 @@ import http from 'node:http';
 import { startWorker } from '../support/worker.mjs';
 import { startMirror } from '../support/mirror-server.mjs';
 import { request, ociCode } from '../support/http.mjs';
+import { listenOnLoopback } from '../support/loopback.mjs';
 import { waitForRecords } from '../support/records.mjs';
 import { sleep } from '../support/processes.mjs';
 import { blob } from './fixtures.mjs';
@@ -32,7 +33,6 @@ const HEX = present.digest.slice('sha256:'.length);
  */
 async function startListingUpstream({ failing = false } = {}) {
   const log = [];
-  const sockets = new Set();
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://upstream.invalid');
     log.push({ time: Date.now(), method: req.method, url: req.url });
@@ -50,23 +50,12 @@ async function startListingUpstream({ failing = false } = {}) {
     res.writeHead(200, headers);
     res.end(JSON.stringify({ name: PATH, child: PAGES[page] ?? [], manifest: {}, tags: [] }));
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.once('close', () => sockets.delete(s));
-  });
-  const port = await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(server.address().port));
-  });
+  const { port, close } = await listenOnLoopback(server);
   return {
     url: `http://127.0.0.1:${port}`,
     log,
     listings: () => log.filter((e) => e.url.startsWith(LISTING)).length,
-    async stop() {
-      const closed = new Promise((r) => server.close(() => r()));
-      for (const s of sockets) s.destroy();
-      await closed;
-    },
+    stop: close,
   };
 }
 
